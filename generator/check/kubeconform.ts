@@ -1,0 +1,466 @@
+/**
+ * The kubeconform gate: runs the `kubeconform` binary on rendered manifests and turns its JSON
+ * report into findings. Split in two so the reading of kubeconform's output is a pure function
+ * tested on genuine outputs (test fixtures), and the process handling is a thin edge:
+ *
+ * - {@link parseKubeconformJson}: stdout + exit code -> findings (pure);
+ * - {@link runKubeconform}: spawn the binary (no shell, bounded time), then parse.
+ *
+ * The two process helpers ({@link findExecutable}, {@link runTool}) are shared with the cloud-init
+ * runner, which has the same needs.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { UsageError } from "../diagnostics.js";
+import { formatResource, sortFindings, type Finding, type FindingResource } from "./finding.js";
+
+const GATE = "kubeconform";
+
+/** kubeconform's own counts (present when it ran with `-summary`, which {@link runKubeconform} passes). */
+export interface KubeconformSummary {
+  valid: number;
+  invalid: number;
+  errors: number;
+  skipped: number;
+}
+
+/** What one kubeconform run found. */
+export interface KubeconformResult {
+  /** Sorted (kubeconform prints in worker completion order, which varies run to run). */
+  findings: Finding[];
+  /** null when the output had no summary or could not be read. */
+  summary: KubeconformSummary | null;
+}
+
+/** One entry of `resources` in kubeconform's JSON output (pkg/output/json.go, v0.7.0). */
+interface KubeconformResource {
+  filename?: string;
+  kind?: string;
+  name?: string;
+  version?: string;
+  status?: string;
+  msg?: string;
+  validationErrors?: { path?: string; msg?: string }[];
+}
+
+/**
+ * kubeconform's message for a schema violation starts with this, then names the schema file. The
+ * structured `validationErrors` say the same without the schema path (which differs per machine).
+ */
+const SCHEMA_PREFIX = /^problem validating schema\. Check JSON formatting: jsonschema validation failed with '[^']*' - /;
+
+/** How many lines of unreadable output to quote in a finding. */
+const QUOTED_LINES = 5;
+
+/**
+ * Findings from kubeconform's `-output json` stdout and exit code.
+ *
+ * - `statusInvalid` -> one error per validation error (`SW-KUBECONFORM-INVALID`);
+ * - `statusError` -> an error: missing schema (`SW-KUBECONFORM-MISSING-SCHEMA`), duplicate key
+ *   (`SW-KUBECONFORM-DUPLICATE-KEY`, with the line kubeconform gives: it counts from the start of
+ *   the YAML document, which is the file's line only in a one-document file) or other
+ *   (`SW-KUBECONFORM-ERROR`);
+ * - `statusSkipped` (listed only with `-verbose`) -> a warning (`SW-KUBECONFORM-SKIPPED`): the
+ *   resource was not checked;
+ * - `statusValid` -> nothing.
+ *
+ * Output that is not kubeconform's JSON gives `SW-KUBECONFORM-OUTPUT` quoting its first lines; a
+ * failing exit code with nothing reported gives `SW-KUBECONFORM-EXIT`, so a failed run can never
+ * read as a clean one.
+ *
+ * @param stdout what kubeconform printed on stdout
+ * @param rc its exit code (0: nothing invalid, 1: something invalid or errored, or a usage error)
+ * @param stderr what it printed on stderr, quoted when stdout is unreadable
+ */
+export function parseKubeconformJson(stdout: string, rc: number, stderr = ""): KubeconformResult {
+  const report = readReport(stdout);
+  if (!report) {
+    const shown = firstLines(stdout.trim() ? stdout : stderr);
+    return {
+      findings: [
+        {
+          gate: GATE,
+          severity: "error",
+          code: "SW-KUBECONFORM-OUTPUT",
+          message: `kubeconform (exit code ${rc}) printed output that is not its JSON report${shown ? `: ${shown}` : " (nothing)"}`,
+          hint: "run the same kubeconform command by hand; check its version (v0.7.0 expected) and flags",
+        },
+      ],
+      summary: null,
+    };
+  }
+
+  const findings = report.resources.flatMap(findingsForResource);
+  if (rc !== 0 && !findings.some((f) => f.severity === "error")) {
+    const shown = firstLines(stderr);
+    findings.push({
+      gate: GATE,
+      severity: "error",
+      code: "SW-KUBECONFORM-EXIT",
+      message: `kubeconform exited with code ${rc} but reported no invalid resource${shown ? `: ${shown}` : ""}`,
+      hint: "run the same kubeconform command by hand to see why it failed",
+    });
+  }
+  return { findings: sortFindings(findings), summary: report.summary };
+}
+
+function readReport(stdout: string): { resources: KubeconformResource[]; summary: KubeconformSummary | null } | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(stdout);
+  } catch {
+    return null;
+  }
+  if (!isRecord(data) || !Array.isArray(data.resources) || !data.resources.every(isRecord)) return null;
+  const s = data.summary;
+  const summary =
+    isRecord(s) && [s.valid, s.invalid, s.errors, s.skipped].every((n) => typeof n === "number")
+      ? { valid: s.valid as number, invalid: s.invalid as number, errors: s.errors as number, skipped: s.skipped as number }
+      : null;
+  return { resources: data.resources as KubeconformResource[], summary };
+}
+
+function findingsForResource(r: KubeconformResource): Finding[] {
+  const resource = resourceOf(r);
+  const base = {
+    gate: GATE,
+    ...(r.filename ? { file: r.filename } : {}),
+    ...(resource ? { resource } : {}),
+  };
+  const who = resource ? `${formatResource(resource)}: ` : "";
+  const msg = oneLine(r.msg ?? "");
+
+  switch (r.status) {
+    case "statusInvalid": {
+      const errs = (r.validationErrors ?? []).filter((e) => e.msg);
+      if (errs.length === 0) {
+        return [{ ...base, severity: "error", code: "SW-KUBECONFORM-INVALID", message: `${who}${msg.replace(SCHEMA_PREFIX, "")}` }];
+      }
+      return errs.map((e) => {
+        const at = e.path || "/";
+        const unknown = /^additional properties (.+) not allowed$/.exec(e.msg ?? "");
+        return {
+          ...base,
+          severity: "error" as const,
+          code: "SW-KUBECONFORM-INVALID",
+          message: `${who}at '${at}': ${e.msg}`,
+          ...(unknown
+            ? { hint: `${unknown[1]} is not a field at ${at} in the schema: check the spelling, or whether the field exists in this version` }
+            : {}),
+        };
+      });
+    }
+    case "statusError": {
+      const dup = /line (\d+): (key .* already set in map)/.exec(msg);
+      if (dup) {
+        return [
+          {
+            ...base,
+            line: Number(dup[1]),
+            severity: "error",
+            code: "SW-KUBECONFORM-DUPLICATE-KEY",
+            message: `${who}line ${dup[1]}: ${dup[2]}`,
+            hint: "remove the repeated key: a map must not name a key twice (Kubernetes would keep only one of the values)",
+          },
+        ];
+      }
+      if (/^could not find schema for /.test(msg)) {
+        const gvk = resource ? `${resource.apiVersion ?? "?"} ${resource.kind}` : "this kind";
+        return [
+          {
+            ...base,
+            severity: "error",
+            code: "SW-KUBECONFORM-MISSING-SCHEMA",
+            message: `${who}${msg}`,
+            hint: `no schema location has ${gvk}: add its schema (CRD catalog layout {{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json) or skip the kind`,
+          },
+        ];
+      }
+      return [{ ...base, severity: "error", code: "SW-KUBECONFORM-ERROR", message: `${who}${msg || "kubeconform could not check it"}` }];
+    }
+    case "statusSkipped":
+      return [
+        {
+          ...base,
+          severity: "warning",
+          code: "SW-KUBECONFORM-SKIPPED",
+          message: `${who}not checked: kubeconform skipped it (kind listed in -skip, or no schema with -ignore-missing-schemas)`,
+        },
+      ];
+    default:
+      // statusValid, and the empty status kubeconform gives an empty document under -verbose.
+      return [];
+  }
+}
+
+function resourceOf(r: KubeconformResource): FindingResource | undefined {
+  if (!r.kind) return undefined;
+  // kubeconform's JSON names the object but not its namespace (its JUnit output does; the JSON
+  // is the one with structured validation errors, so we read that one).
+  return { ...(r.version ? { apiVersion: r.version } : {}), kind: r.kind, ...(r.name ? { name: r.name } : {}) };
+}
+
+/** Options of {@link runKubeconform}. */
+export interface KubeconformOptions {
+  /** Path of the kubeconform binary (see {@link findKubeconform}). */
+  binary: string;
+  /** Files or directories to check; directories are searched recursively by kubeconform. */
+  dirs: readonly string[];
+  /**
+   * `-schema-location` values, in order. None: kubeconform's default (online) location. The value
+   * `default` is passed through and means that location too.
+   * @default []
+   */
+  schemaLocations?: readonly string[];
+  /** Full `x.y.z` version (kubeconform rejects `1.33`), or `master`. */
+  kubernetesVersion: string;
+  /** Report a kind with no schema as skipped instead of an error. @default false */
+  ignoreMissingSchemas?: boolean;
+  /** Kinds (or `apiVersion/Kind`) not to check, e.g. `CustomResourceDefinition`. @default [] */
+  skipKinds?: readonly string[];
+  /** Working directory; file names in findings are relative to it. @default process.cwd() */
+  cwd?: string;
+  /** Kill kubeconform after this long. @default 120000 */
+  timeoutMs?: number;
+}
+
+/** The argument vector {@link runKubeconform} passes (exported so it can be tested and shown). */
+export function kubeconformArgs(opts: Omit<KubeconformOptions, "binary" | "cwd" | "timeoutMs">): string[] {
+  if (!/^(\d+\.\d+\.\d+|master)$/.test(opts.kubernetesVersion)) {
+    throw new UsageError(
+      `kubeconform needs a full Kubernetes version such as 1.33.1, not "${opts.kubernetesVersion}"`,
+      "kubeconform looks up schemas by the exact x.y.z version",
+    );
+  }
+  if (opts.dirs.length === 0) {
+    // With no file argument kubeconform reads stdin; that is never what a caller means.
+    throw new Error("runKubeconform: no files or directories to check");
+  }
+  const args = ["-strict", "-summary", "-output", "json", "-kubernetes-version", opts.kubernetesVersion];
+  for (const loc of opts.schemaLocations ?? []) args.push("-schema-location", loc);
+  if (opts.ignoreMissingSchemas) args.push("-ignore-missing-schemas");
+  if (opts.skipKinds && opts.skipKinds.length > 0) args.push("-skip", opts.skipKinds.join(","));
+  // Go's flag package stops at `--`, so a file name starting with `-` is not taken for a flag.
+  args.push("--", ...opts.dirs);
+  return args;
+}
+
+/**
+ * Run kubeconform (`-strict -summary -output json`) on the given files and directories.
+ *
+ * @throws UsageError when the binary does not exist or is not executable
+ * @returns findings (sorted) and kubeconform's summary counts
+ */
+export async function runKubeconform(opts: KubeconformOptions): Promise<KubeconformResult> {
+  const args = kubeconformArgs(opts);
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const run = await runTool(opts.binary, args, {
+    cwd: opts.cwd,
+    timeoutMs,
+    notFoundHint: "install kubeconform v0.7.0 (a release binary) or pass its path with --kubeconform",
+  });
+  if (run.timedOut) {
+    return {
+      findings: [
+        {
+          gate: GATE,
+          severity: "error",
+          code: "SW-KUBECONFORM-TIMEOUT",
+          message: `kubeconform did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+          hint: "a schema location that downloads (such as `default`) can hang without network: use local schemas",
+        },
+      ],
+      summary: null,
+    };
+  }
+  const result = parseKubeconformJson(run.stdout, run.rc ?? -1, describeEnd(run));
+  result.findings = result.findings.map((f) => dropDocumentRelativeLine(f, opts.cwd));
+  return result;
+}
+
+/**
+ * kubeconform numbers lines from the start of each YAML document. In a file with one document that
+ * is the file's line; in a multi-document file it is not, so the line is dropped there (the message
+ * still says "line N") rather than point at the wrong place.
+ */
+function dropDocumentRelativeLine(f: Finding, cwd: string | undefined): Finding {
+  if (f.line === undefined || f.file === undefined) return f;
+  if (isSingleDocument(resolve(cwd ?? process.cwd(), f.file))) return f;
+  const { line: _line, col: _col, ...rest } = f;
+  return rest;
+}
+
+/** True when the file reads and has no `---` document marker (unreadable: not known, so false). */
+function isSingleDocument(file: string): boolean {
+  try {
+    return !/^---/m.test(readFileSync(file, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the kubeconform binary is: an explicit path (or bare name looked up on PATH) when given,
+ * else `kubeconform` on PATH, else null.
+ *
+ * @throws UsageError when an explicit binary was given and is missing or not executable
+ */
+export function findKubeconform(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (explicit !== undefined && explicit !== "") {
+    const found = isBareName(explicit) ? findExecutable(explicit, env) : executableOrNull(resolve(explicit));
+    if (!found) {
+      throw new UsageError(
+        `kubeconform not found or not executable: ${explicit}`,
+        "pass the path of a kubeconform binary (v0.7.0), e.g. --kubeconform ./kubeconform",
+      );
+    }
+    return found;
+  }
+  return findExecutable("kubeconform", env);
+}
+
+/**
+ * The first executable file called `name` in the directories of PATH, or null. Used instead of
+ * spawning through a shell (`which`), so no shell ever sees a file name.
+ */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
+  const names = process.platform === "win32" ? [`${name}.exe`, name] : [name];
+  for (const dir of dirs) {
+    for (const n of names) {
+      const found = executableOrNull(join(isAbsolute(dir) ? dir : resolve(dir), n));
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function isBareName(p: string): boolean {
+  return !p.includes("/") && !p.includes("\\");
+}
+
+function executableOrNull(file: string): string | null {
+  try {
+    if (!statSync(file).isFile()) return null;
+    accessSync(file, constants.X_OK);
+    return file;
+  } catch {
+    return null;
+  }
+}
+
+/** The outcome of {@link runTool}. */
+export interface ToolRun {
+  /** Exit code; null when the process was killed by a signal. */
+  rc: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when it was killed for running past `timeoutMs`. */
+  timedOut: boolean;
+  /** True when it was killed for printing more than `maxOutputBytes`. */
+  truncated: boolean;
+}
+
+/** Options of {@link runTool}. */
+export interface ToolOptions {
+  cwd?: string | undefined;
+  timeoutMs: number;
+  /** Hint of the UsageError thrown when the binary cannot be started. */
+  notFoundHint: string;
+  /** Stop reading (and kill the process) past this many bytes of output. @default 64 MiB */
+  maxOutputBytes?: number;
+}
+
+/**
+ * Run an external checker: no shell (arguments reach it verbatim), stdin closed (a checker that
+ * falls back to reading stdin must not hang), output collected, killed after `timeoutMs`.
+ *
+ * @throws UsageError when the binary does not exist or is not executable (ENOENT, EACCES)
+ */
+export function runTool(binary: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+  const limit = opts.maxOutputBytes ?? 64 * 1024 * 1024;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(binary, args, {
+      cwd: opts.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+      shell: false,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let bytes = 0;
+    let timedOut = false;
+    let truncated = false;
+    // Killing the process is not enough: a child it started (a wrapper script's `sleep`, say)
+    // keeps the pipes open and "close" would wait for it. Dropping our ends lets "close" fire.
+    const stop = () => {
+      child.kill("SIGKILL");
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= limit) into.push(chunk);
+      else if (!truncated) {
+        truncated = true;
+        stop();
+      }
+    };
+    child.stdout.on("data", collect(out));
+    child.stderr.on("data", collect(err));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, opts.timeoutMs);
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === "ENOENT" || e.code === "EACCES" || e.code === "ENOEXEC") {
+        const why = e.code === "ENOENT" ? "not found" : "not executable";
+        reject(new UsageError(`${binary}: ${why}`, opts.notFoundHint));
+      } else {
+        reject(e);
+      }
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({
+        rc: code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        timedOut,
+        truncated,
+      });
+    });
+  });
+}
+
+/**
+ * stderr, led by why the process ended early if it did, for the finding that quotes the output.
+ */
+export function describeEnd(run: ToolRun): string {
+  if (run.truncated) return `output too large, stopped reading and killed it\n${run.stderr}`;
+  if (run.signal) return `killed by ${run.signal}\n${run.stderr}`;
+  return run.stderr;
+}
+
+/** The first few non-empty lines, joined with " | " so a finding stays one line. */
+export function firstLines(text: string, n = QUOTED_LINES): string {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .slice(0, n)
+    .join(" | ");
+}
+
+/** Collapse kubeconform's multi-line messages (yaml errors) into one line. */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, " ").trim();
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,19 @@
+/**
+ * The command list. Each command module is small (commander wiring); heavy work is imported inside
+ * its action, so `--help` and `render` don't load what other commands need.
+ */
+import type { Command } from "commander";
+
+type Registrar = (program: Command) => void;
+
+export const COMMANDS: readonly { name: string; load: () => Promise<{ register: Registrar }> }[] = [
+  { name: "init", load: () => import("./init.js") },
+  { name: "validate", load: () => import("./validate.js") },
+  { name: "render", load: () => import("./render.js") },
+  { name: "diff", load: () => import("./diff.js") },
+  { name: "userdata", load: () => import("./userdata.js") },
+  { name: "explain", load: () => import("./explain.js") },
+];
+
+/** Names of every CLI command (workflows and docs are checked against this list). */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);

@@ -1,0 +1,53 @@
+/** Builds the commander program and runs it; returns the exit code (DESIGN.md exit codes). */
+import { Command, CommanderError } from "commander";
+import { UsageError, UserError } from "../diagnostics.js";
+import { COMMANDS } from "./commands.js";
+import { err, reportDiagnostics } from "./io.js";
+import { takeExitCode } from "./result.js";
+
+export const VERSION = "0.1.0";
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command("slipway")
+    .description("Build a whole K3s cluster from one cluster.yaml: an Argo CD app-of-apps tree (rendered/) and per-node cloud-init (bootstrap/).")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok; 1 the spec or the tree has problems (validation, stale render, diff found); 2 usage error; 3 internal error (a bug).\n\nExamples:\n  $ slipway init\n  $ slipway validate\n  $ slipway render\n  $ slipway userdata node-1 --out node-1.yaml",
+    );
+  for (const c of COMMANDS) (await c.load()).register(program);
+  for (const sub of program.commands) sub.exitOverride().showHelpAfterError("(run with --help for usage)");
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv as string[]);
+    return takeExitCode();
+  } catch (e) {
+    return handleError(e);
+  }
+}
+
+function handleError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    err(`slipway: ${e.message}`);
+    if (e.hint) err(`  hint: ${e.hint}`);
+    return 2;
+  }
+  if (e instanceof UserError) {
+    reportDiagnostics(e.diagnostics, new Map());
+    return 1;
+  }
+  const where = e instanceof Error ? (e.stack ?? "").split("\n").slice(0, 4).join("\n") : String(e);
+  err(`slipway: internal error (this is a bug in slipway, please report it):\n${where}`);
+  return 3;
+}

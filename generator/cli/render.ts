@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { dirname, resolve } from "node:path";
+import { hasErrors } from "../diagnostics.js";
+import { compareTree, hasDrift } from "../output/compare.js";
+import { writeTree } from "../output/write.js";
+import { renderCluster } from "../pipeline.js";
+import { diagnosticsJson, err, jsonOut, out, parseFormat, reportDiagnostics, specPath } from "./io.js";
+import { action } from "./result.js";
+
+export function register(program: Command): void {
+  program
+    .command("render")
+    .summary("render rendered/ and bootstrap/ from cluster.yaml")
+    .description("Renders the Argo CD app-of-apps tree into rendered/ and the secret-free cloud-init of every node into bootstrap/, beside the spec (or under --out). Everything is rendered and checked in memory first; then the tree is written atomically: a failed or killed run leaves the old tree as it was. Files slipway did not generate are never touched; stale generated files are removed.")
+    .argument("[spec]", "path of the spec", "cluster.yaml")
+    .option("--out <dir>", "write rendered/ and bootstrap/ under this directory instead of beside the spec")
+    .option("--check", "write nothing; exit 1 when the committed tree differs from a fresh render (the CI drift guard)")
+    .option("--format <format>", "text or json", "text")
+    .addHelpText("after", "\nExamples:\n  $ slipway render\n  $ slipway render --check\n  $ slipway render clusters/prod/cluster.yaml --out /tmp/preview")
+    .action(action(async (spec: string, opts: { out?: string; check?: boolean; format: string }) => {
+      const format = parseFormat(opts.format);
+      const file = specPath(spec);
+      const outDir = resolve(opts.out ?? dirname(file));
+      const r = await renderCluster(file);
+      if (hasErrors(r.diagnostics) || !r.files) {
+        if (format === "json") jsonOut({ ok: false, diagnostics: diagnosticsJson(r.diagnostics) });
+        else reportDiagnostics(r.diagnostics, new Map(r.loaded ? [[r.loaded.file, r.loaded.text]] : []));
+        return 1;
+      }
+      if (opts.check) {
+        const drift = compareTree(outDir, r.files);
+        if (format === "json") jsonOut({ ok: !hasDrift(drift), ...drift });
+        else if (hasDrift(drift)) {
+          err("slipway: the committed tree is stale; run `slipway render` and commit the result:");
+          for (const p of drift.added) err(`  added    ${p}`);
+          for (const p of drift.changed) err(`  changed  ${p}`);
+          for (const p of drift.removed) err(`  removed  ${p}`);
+        } else err("slipway: rendered/ and bootstrap/ are up to date");
+        return hasDrift(drift) ? 1 : 0;
+      }
+      const drift = compareTree(outDir, r.files);
+      const result = writeTree(outDir, r.files);
+      if (format === "json") jsonOut({ ok: true, files: r.files.map((f) => f.path), ...drift });
+      else {
+        reportDiagnostics(r.diagnostics, new Map());
+        out(`rendered ${result.written} files into ${outDir === process.cwd() ? "." : outDir} (${drift.added.length} added, ${drift.changed.length} changed, ${drift.removed.length} removed)`);
+      }
+      return 0;
+    }));
+}

@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { dirname } from "node:path";
+import { error, hasErrors, UsageError } from "../diagnostics.js";
+import { writeFileAtomic } from "../output/write.js";
+import { renderCluster, loadAndValidate } from "../pipeline.js";
+import { collectSecrets } from "../secrets/provision.js";
+import { SECRET_ENV } from "../spec/resolve.js";
+import { err, out, reportDiagnostics, specPath } from "./io.js";
+import { action } from "./result.js";
+
+export function register(program: Command): void {
+  program
+    .command("userdata")
+    .summary("print the complete cloud-init of one node, secrets filled in")
+    .description(
+      `Prints the complete cloud-init user-data for NODE, with the secrets filled in: the K3s join token from ${SECRET_ENV.k3sToken} (or .slipway/k3s-token), and for a private repository the Git credentials from ${SECRET_ENV.gitToken} and ${SECRET_ENV.gitUsername}. Give it to any provisioner (Terraform, Pulumi, hcloud, a web form). The output holds secrets: --out writes it with mode 0600.`,
+    )
+    .argument("<node>", "node name from spec.nodes")
+    .option("--spec <file>", "path of the spec", "cluster.yaml")
+    .option("--out <file>", "write to this file (mode 0600) instead of standard output")
+    .addHelpText("after", `\nExamples:\n  $ ${SECRET_ENV.k3sToken}=$(cat token) slipway userdata node-1 --out node-1.user-data\n  $ slipway userdata node-2 | hcloud server create --user-data-from-file - ...`)
+    .action(action(async (nodeName: string, opts: { spec: string; out?: string }) => {
+      const file = specPath(opts.spec);
+      const s = loadAndValidate(file);
+      const sources = new Map(s.loaded ? [[s.loaded.file, s.loaded.text]] : []);
+      if (!s.spec || hasErrors(s.diagnostics)) {
+        reportDiagnostics(s.diagnostics, sources);
+        return 1;
+      }
+      if (!s.spec.spec.nodes.some((n) => n.name === nodeName)) {
+        const names = s.spec.spec.nodes.map((n) => n.name).join(", ");
+        reportDiagnostics([error("SW-NODE-UNKNOWN", `no node named "${nodeName}" in ${opts.spec}`, { hint: `Nodes: ${names}.` })], sources);
+        return 1;
+      }
+      const provision = collectSecrets(dirname(file), s.spec, process.env);
+      if (!provision.secrets) {
+        reportDiagnostics(provision.diagnostics, sources);
+        return 1;
+      }
+      const r = await renderCluster(file, provision.secrets);
+      if (hasErrors(r.diagnostics) || !r.files) {
+        reportDiagnostics(r.diagnostics, sources);
+        return 1;
+      }
+      const userData = r.files.find((f) => f.path === `bootstrap/${nodeName}.yaml`);
+      if (!userData) throw new Error(`render produced no bootstrap file for ${nodeName}`);
+      if (opts.out) {
+        if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
+        writeFileAtomic(opts.out, userData.text, 0o600);
+        err(`wrote ${opts.out} (mode 0600, ${Buffer.byteLength(userData.text)} bytes): it holds secrets, keep it out of git`);
+      } else out(userData.text);
+      return 0;
+    }));
+}

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { hasErrors } from "../diagnostics.js";
+import { loadAndValidate } from "../pipeline.js";
+import { diagnosticsJson, err, jsonOut, parseFormat, reportDiagnostics, specPath } from "./io.js";
+import { action } from "./result.js";
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .summary("check cluster.yaml and report every problem at once")
+    .description("Validates cluster.yaml against the schema and Slipway's rules. Every problem is reported at once, sorted, as FILE:LINE:COL: error CODE PATH: message, with a hint and a code frame. Exit 0 when valid, 1 when not.")
+    .argument("[spec]", "path of the spec", "cluster.yaml")
+    .option("--format <format>", "text or json", "text")
+    .addHelpText("after", "\nExamples:\n  $ slipway validate\n  $ slipway validate clusters/prod/cluster.yaml --format json")
+    .action(action((spec: string, opts: { format: string }) => {
+      const format = parseFormat(opts.format);
+      const file = specPath(spec);
+      const r = loadAndValidate(file);
+      const failed = hasErrors(r.diagnostics);
+      if (format === "json") jsonOut({ valid: !failed, diagnostics: diagnosticsJson(r.diagnostics) });
+      else {
+        reportDiagnostics(r.diagnostics, new Map(r.loaded ? [[r.loaded.file, r.loaded.text]] : []));
+        if (!failed) err(`${spec}: valid`);
+      }
+      return failed ? 1 : 0;
+    }));
+}

@@ -1,0 +1,11 @@
+/** Slipway as a library: the pipeline stages, for tools that embed it. */
+export { loadAndValidate, renderCluster } from "./pipeline.js";
+export { loadSpecFile, parseSpecText } from "./spec/load.js";
+export { validateSpec } from "./spec/validate.js";
+export { resolve } from "./spec/resolve.js";
+export { planCluster } from "./plan/plan.js";
+export { renderPlan } from "./render/render.js";
+export { checkTree } from "./check/tree.js";
+export { writeTree } from "./output/write.js";
+export type { Diagnostic } from "./diagnostics.js";
+export type { ClusterSpec } from "./spec/types.js";

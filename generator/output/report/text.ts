@@ -1,0 +1,46 @@
+/**
+ * The human report: findings grouped by gate (in pipeline order) and by file within a gate, one
+ * line each in the `file:line:col: severity CODE message` shape that editors and terminals turn
+ * into links, the hint indented below, and a closing count.
+ */
+import { compareGates, countFindings, formatLocation, sortFindings, type Finding } from "../../check/finding.js";
+import type { ReportContext, Reporter } from "./types.js";
+
+/** ANSI SGR codes; written out here rather than taking a colour dependency for four escapes. */
+const SGR = { reset: "\u001b[0m", bold: "\u001b[1m", dim: "\u001b[2m", red: "\u001b[31m", yellow: "\u001b[33m" } as const;
+
+/** The text format. */
+export const textReporter: Reporter = {
+  format(findings: readonly Finding[], ctx: ReportContext): string {
+    const paint = (code: string, s: string) => (ctx.color ? `${code}${s}${SGR.reset}` : s);
+    const out: string[] = [];
+    if (ctx.title) out.push(paint(SGR.bold, ctx.title), "");
+
+    const sorted = sortFindings(findings);
+    const gates = [...new Set(sorted.map((f) => f.gate))].sort(compareGates);
+    for (const gate of gates) {
+      const inGate = sorted.filter((f) => f.gate === gate);
+      out.push(paint(SGR.bold, `[${gate}] ${summaryText(inGate)}`));
+      for (const f of inGate) {
+        const loc = formatLocation(f);
+        const severity = f.severity === "error" ? paint(SGR.red, "error") : paint(SGR.yellow, "warning");
+        out.push(`${loc ? `${loc}: ` : ""}${severity} ${f.code} ${singleLine(f.message)}`);
+        if (f.hint) out.push(paint(SGR.dim, `  hint: ${singleLine(f.hint)}`));
+      }
+      out.push("");
+    }
+    out.push(summaryText(sorted));
+    return `${out.join("\n")}\n`;
+  },
+};
+
+/** `1 error, 2 warnings`. */
+export function summaryText(findings: readonly Finding[]): string {
+  const { errors, warnings } = countFindings(findings);
+  return `${errors} ${errors === 1 ? "error" : "errors"}, ${warnings} ${warnings === 1 ? "warning" : "warnings"}`;
+}
+
+/** One finding, one line: a newline inside a message would break `file:line:` parsing by editors. */
+function singleLine(s: string): string {
+  return s.replace(/\s*\r?\n\s*/g, " ");
+}

@@ -1,0 +1,51 @@
+/**
+ * Day 0 on the first server: K3s applies every file in its auto-deploy directory at start, before
+ * any pod network exists. Bootstrap components (the CNI) run as HelmCharts with `bootstrap: true`,
+ * then Argo CD, then the root Application that hands everything else to Argo CD (DOMAIN.md §0.1).
+ */
+import type { BootstrapSecrets, Resolved } from "../spec/resolve.js";
+import { toYamlText } from "../yaml.js";
+import type { Component, NodeFile } from "./types.js";
+
+/** K3s auto-deploy directory (servers only; DOMAIN.md §1.6). */
+export const MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
+
+export function day0Files(r: Resolved, components: Component[], secrets: BootstrapSecrets): NodeFile[] {
+  const files: NodeFile[] = [];
+  // Bootstrap charts first in the file list; K3s applies them all, the CNI's job runs without one.
+  const day0 = components.filter((c) => c.day0 && c.chart).sort((a, b) => Number(b.day0!.bootstrap) - Number(a.day0!.bootstrap) || (a.name < b.name ? -1 : 1));
+  for (const c of day0) {
+    const chart = c.chart!;
+    files.push({
+      // The basename becomes the AddOn name: RFC 1123, no clash with packaged names (DOMAIN.md §1.6).
+      path: `${MANIFESTS_DIR}/slipway-${c.name}.yaml`,
+      template: "day0/helmchart.yaml.hbs",
+      context: {
+        name: chart.releaseName,
+        repo: chart.repoURL,
+        chart: chart.chart,
+        version: chart.version,
+        targetNamespace: c.namespace,
+        bootstrap: c.day0!.bootstrap,
+        valuesContent: toYamlText(chart.values),
+      },
+      permissions: "0600",
+    });
+  }
+  if (r.spec.spec.gitops.private) {
+    files.push({
+      path: `${MANIFESTS_DIR}/slipway-repo-credentials.yaml`,
+      template: "day0/repo-credentials.yaml.hbs",
+      context: { namespace: r.argocdNamespace, url: r.spec.spec.gitops.repoURL, username: secrets.gitUsername ?? "", password: secrets.gitToken ?? "" },
+      permissions: "0600",
+    });
+  }
+  files.push({ path: `${MANIFESTS_DIR}/slipway-root-app.yaml`, template: "apps/root.yaml.hbs", context: rootContext(r), permissions: "0600" });
+  return files;
+}
+
+/** Context of the root Application, shared by rendered/apps/root.yaml and the day-0 copy. */
+export function rootContext(r: Resolved): Record<string, unknown> {
+  const g = r.spec.spec.gitops;
+  return { namespace: r.argocdNamespace, repoURL: g.repoURL, revision: g.revision, path: `${g.path}/apps` };
+}

@@ -1,0 +1,39 @@
+/** spec -> plan: the components with derived waves, and each node's cloud-init pieces. */
+import { placeholderSecrets, type BootstrapSecrets, type Resolved, type ResolvedNode } from "../spec/resolve.js";
+import { userApps } from "./components/apps.js";
+import { k3sNode } from "./components/k3s-node.js";
+import { day0Files } from "./day0.js";
+import { FEATURES } from "./features.js";
+import type { Component, Feature, NodeContribution, Plan } from "./types.js";
+import { appWave, assignWaves } from "./waves.js";
+
+/**
+ * Plans the whole cluster. `secrets` are the real values for `userdata`, or the placeholders that
+ * the committed bootstrap/ files carry.
+ */
+export function planCluster(r: Resolved, secrets: BootstrapSecrets = placeholderSecrets(r.spec)): Plan {
+  const features = FEATURES.map((f) => f(r)).filter((f): f is Feature => f !== undefined);
+  const platform = assignWaves(features.flatMap((f) => f.components));
+  const apps = assignWaves(userApps(r, appWave(platform)));
+  const components = [...platform, ...apps].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, features, components, secrets) }));
+  return { resolved: r, components, nodes };
+}
+
+function nodeContribution(r: Resolved, node: ResolvedNode, features: Feature[], components: Component[], secrets: BootstrapSecrets): NodeContribution {
+  const parts: Partial<NodeContribution>[] = [k3sNode(r, node, secrets)];
+  for (const f of features) {
+    const p = f.node?.(node, r);
+    if (p) parts.push(p);
+  }
+  if (node.first) parts.push({ files: day0Files(r, components, secrets) });
+  const out: NodeContribution = { files: [], packages: [], beforeK3s: [], afterK3s: [] };
+  for (const p of parts) {
+    out.files.push(...(p.files ?? []));
+    out.packages.push(...(p.packages ?? []));
+    out.beforeK3s.push(...(p.beforeK3s ?? []));
+    out.afterK3s.push(...(p.afterK3s ?? []));
+  }
+  out.packages = [...new Set(out.packages)].sort();
+  return out;
+}

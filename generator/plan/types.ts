@@ -1,0 +1,91 @@
+/**
+ * The plan: which components, Applications, files and waves exist, decided before any text is
+ * produced (changesets' read -> plan -> apply). Templates only turn a plan into text.
+ */
+import type { Resolved, ResolvedNode } from "../spec/resolve.js";
+
+/** A Helm chart an Application (and, on day 0, a K3s HelmChart) installs. */
+export interface ChartSource {
+  repoURL: string;
+  chart: string;
+  version: string;
+  releaseName: string;
+  values: Record<string, unknown>;
+}
+
+/** One plain manifest file under rendered/manifests/<component>/. */
+export interface ManifestFile {
+  /** File name inside the component's folder, e.g. `runtimeclass-gvisor.yaml`. */
+  file: string;
+  /** Template path under templates/, e.g. `manifests/gvisor/runtimeclass.yaml.hbs`. */
+  template: string;
+  context: Record<string, unknown>;
+}
+
+/** One child Application of the root, with what it installs. */
+export interface Component {
+  name: string;
+  /** Destination namespace. */
+  namespace: string;
+  chart?: ChartSource;
+  /** A folder of the GitOps repository (user apps with `path:`), relative to the repo root. */
+  repoPath?: string;
+  manifests: ManifestFile[];
+  /** Components that must be synced and healthy first (by name). */
+  after: string[];
+  /** API groups whose CRDs this component installs. */
+  providesCrds: string[];
+  /** API groups of custom resources in its manifests. */
+  usesCrds: string[];
+  /** Extra Argo CD syncOptions. */
+  syncOptions: string[];
+  /** Cascade-delete children when the Application is removed (off for day-0 components: removing
+   *  the Application must never uninstall the CNI or Argo CD itself). */
+  finalizer: boolean;
+  /** Installed before Argo CD by the first server as a K3s HelmChart (`bootstrap: true` = runs
+   *  before any CNI exists). */
+  day0?: { bootstrap: boolean };
+  /** Explicit wave (user apps); otherwise derived from `after` and CRDs. */
+  wave?: number;
+  ignoreDifferences?: Record<string, unknown>[];
+}
+
+/** A file cloud-init writes on a node. */
+export interface NodeFile {
+  path: string;
+  /** Literal content, or a template rendered with `context`. */
+  content?: string;
+  template?: string;
+  context?: Record<string, unknown>;
+  permissions: string;
+  owner?: string;
+  /** Write after users and packages exist (cloud-init write_files `defer`). */
+  defer?: boolean;
+}
+
+/** What a component adds to one node's cloud-init. */
+export interface NodeContribution {
+  files: NodeFile[];
+  packages: string[];
+  /** Scripts run in order before K3s is installed (absolute paths of files above). */
+  beforeK3s: string[];
+  /** Scripts run after K3s is installed and started. */
+  afterK3s: string[];
+}
+
+/** A planned piece of the platform: Applications and what it needs on nodes. */
+export interface Feature {
+  components: Component[];
+  node?: (node: ResolvedNode, r: Resolved) => Partial<NodeContribution> | undefined;
+}
+
+export interface Plan {
+  resolved: Resolved;
+  /** Sorted by wave, then name. */
+  components: (Component & { wave: number })[];
+  nodes: { node: ResolvedNode; contribution: NodeContribution }[];
+}
+
+export function component(c: Partial<Component> & Pick<Component, "name" | "namespace">): Component {
+  return { manifests: [], after: [], providesCrds: [], usesCrds: [], syncOptions: [], finalizer: true, ...c };
+}

@@ -1,0 +1,64 @@
+/** Node list rules: unique names and addresses, servers, the one cluster-init server, etcd quorum. */
+import type { Diagnostic } from "../../diagnostics.js";
+import type { Rule } from "./context.js";
+
+export const uniqueNodeNames: Rule = ({ spec, problem }) => duplicates(spec.spec.nodes.map((n) => n.name), (i, first) =>
+  problem("SW-NODE-DUPLICATE-NAME", ["spec", "nodes", i, "name"], `node name "${spec.spec.nodes[i]!.name}" is already used by spec.nodes[${first}]`, "Node names become hostnames and bootstrap file names; give each node its own."));
+
+export const uniqueNodeAddresses: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, string>();
+  spec.spec.nodes.forEach((n, i) => {
+    for (const field of ["address", "privateAddress"] as const) {
+      const a = n[field];
+      if (!a) continue;
+      const prev = seen.get(a);
+      if (prev) out.push(problem("SW-NODE-DUPLICATE-ADDRESS", ["spec", "nodes", i, field], `address ${a} is already used by ${prev}`, "Every node needs its own addresses; check for a copy-paste slip."));
+      else seen.set(a, `spec.nodes[${i}].${field}`);
+    }
+  });
+  return out;
+};
+
+export const atLeastOneServer: Rule = ({ spec, problem }) =>
+  spec.spec.nodes.some((n) => n.role === "server")
+    ? []
+    : [problem("SW-NODE-NO-SERVER", ["spec", "nodes"], "no node has role: server", "A cluster needs a control plane: set role: server on at least one node (the first server initialises etcd).")];
+
+export const oneClusterInit: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  const marked = spec.spec.nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.clusterInit === true);
+  for (const { n, i } of marked) {
+    if (n.role !== "server") out.push(problem("SW-NODE-CLUSTER-INIT-AGENT", ["spec", "nodes", i, "clusterInit"], `node "${n.name}" is an agent and cannot initialise the cluster`, "clusterInit belongs on exactly one server; remove it here."));
+  }
+  const servers = marked.filter(({ n }) => n.role === "server");
+  for (const { n, i } of servers.slice(1)) {
+    out.push(problem("SW-NODE-CLUSTER-INIT-MULTIPLE", ["spec", "nodes", i, "clusterInit"], `node "${n.name}" also sets clusterInit: true (already set on "${servers[0]!.n.name}")`, "Exactly one server initialises embedded etcd; the others join it. Keep clusterInit on one server."));
+  }
+  return out;
+};
+
+export const oddServers: Rule = ({ spec, problem }) => {
+  const count = spec.spec.nodes.filter((n) => n.role === "server").length;
+  if (count === 0 || count % 2 === 1 || spec.spec.k3s.allowEvenServers) return [];
+  const tolerated = Math.floor((count - 1) / 2);
+  return [
+    problem(
+      "SW-ETCD-EVEN-SERVERS",
+      ["spec", "nodes"],
+      `${count} servers: embedded etcd wants an odd number`,
+      `etcd needs a majority (${Math.floor(count / 2) + 1} of ${count}) to work, so ${count} servers survive ${tolerated} failure${tolerated === 1 ? "" : "s"}, no more than ${count - 1} would. Use ${count - 1} or ${count + 1} servers (make the extra node an agent), or set spec.k3s.allowEvenServers: true if you know why.`,
+    ),
+  ];
+};
+
+function duplicates(values: string[], report: (index: number, firstIndex: number) => Diagnostic): Diagnostic[] {
+  const first = new Map<string, number>();
+  const out: Diagnostic[] = [];
+  values.forEach((v, i) => {
+    const f = first.get(v);
+    if (f === undefined) first.set(v, i);
+    else out.push(report(i, f));
+  });
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * cluster.yaml as TypeScript types, after schema defaults are applied (schema/cluster.schema.json
+ * is the source of truth; these mirror it). Optional fields are those without a default.
+ */
+export type Role = "server" | "agent";
+export type K3sArgValue = string | boolean | number | string[];
+export type HelmValues = Record<string, unknown>;
+
+export interface ClusterSpec {
+  apiVersion: "slipway.dev/v1alpha1";
+  kind: "Cluster";
+  metadata: { name: string };
+  spec: {
+    gitops: {
+      repoURL: string;
+      revision: string;
+      path: string;
+      private: boolean;
+      argocd: { chartVersion: string; namespace: string; values: HelmValues };
+    };
+    k3s: {
+      version: string;
+      disable: string[];
+      args: Record<string, K3sArgValue>;
+      clusterCIDR: string;
+      serviceCIDR: string;
+      allowEvenServers: boolean;
+    };
+    nodes: NodeSpec[];
+    network: {
+      cni: "flannel" | "cilium";
+      flannel: { backend: "vxlan" | "host-gw" | "wireguard-native" };
+      cilium: { version: string; kubeProxyReplacement: boolean; values: HelmValues };
+      ingress: "traefik" | "istio" | "none";
+      traefik: {
+        install: "bundled" | "argocd";
+        version: string;
+        redirectToHttps: boolean;
+        metricsPort: number;
+        acme?: { email: string; volume?: string; staging: boolean };
+        values: HelmValues;
+      };
+      istio: { version: string; gatewayAPIVersion: string; ambientNamespaces: string[] };
+      isolation?: { namespaces: string[]; forceGvisor: boolean };
+    };
+    storage: { localPath?: string; volumes: VolumeSpec[] };
+    sandbox: { gvisor?: { nodeSelector: Record<string, string>; platform: "systrap" | "ptrace" | "kvm"; overhead: { cpu: string; memory: string } } };
+    dns: { failover?: DnsFailoverSpec };
+    secrets: { sealedSecrets: { version: string; namespace: string; values: HelmValues } };
+    hosts: {
+      provider: "hetzner" | "contabo" | "digitalocean" | "aws" | "generic";
+      ssh: { user: string; authorizedKeys: string[] };
+      firewall?: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[] };
+      hardening: { enabled: boolean; blockSmtp: boolean };
+    };
+    monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; values: HelmValues };
+    apps: AppSpec[];
+  };
+}
+
+export interface NodeSpec {
+  name: string;
+  role: Role;
+  address: string;
+  privateAddress?: string;
+  clusterInit?: boolean;
+  labels?: Record<string, string>;
+  taints?: string[];
+  volume?: { device: string; mountPath: string; filesystem: "ext4" | "xfs"; format: boolean };
+}
+
+export interface VolumeSpec {
+  name: string;
+  node?: string;
+  path: string;
+  size: string;
+  labels: Record<string, string>;
+  owner?: string;
+  claim?: { name: string; namespace: string };
+}
+
+export interface DnsFailoverSpec {
+  zone: string;
+  records: { name: string; nodes?: string[] }[];
+  ttl: number;
+  probe: {
+    tcp?: { port: number };
+    http?: { port: number; path: string };
+    interval: string;
+    timeout: string;
+    failures: number;
+    successes: number;
+  };
+  extraRecords: { name: string; type: "A" | "AAAA" | "CNAME" | "TXT" | "MX"; value: string; ttl?: number }[];
+}
+
+export interface AppSpec {
+  name: string;
+  namespace: string;
+  chart?: { repo: string; name: string; version: string };
+  path?: string;
+  values: HelmValues;
+  wave?: number;
+}

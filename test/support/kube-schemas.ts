@@ -1,0 +1,35 @@
+/**
+ * Validates objects with the strict Kubernetes 1.33 and CRD JSON schemas of ../shared/kube-schemas,
+ * the way kubeconform -strict finds them (kubeconform's file layout, DOMAIN.md §10). Test-only:
+ * the product never reads ../shared.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import { SHARED } from "./cli.js";
+
+const DIR = join(SHARED, "kube-schemas");
+export const kubeSchemasAvailable = existsSync(DIR);
+
+const cache = new Map<string, ValidateFunction | null>();
+
+function schemaFile(apiVersion: string, kind: string): string[] {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const k = kind.toLowerCase();
+  const core = group ? `${k}-${group!.split(".")[0]}-${version}.json` : `${k}-${version}.json`;
+  return [join(DIR, "kubernetes/v1.33.1-standalone-strict", core), join(DIR, "crds", group ?? "", `${k}_${version}.json`)];
+}
+
+/** Returns problems for one object; "no schema" is a problem too (kubeconform fails on it). */
+export function validateKube(obj: Record<string, unknown>): string[] {
+  const key = `${String(obj.apiVersion)}/${String(obj.kind)}`;
+  let v = cache.get(key);
+  if (v === undefined) {
+    const file = schemaFile(String(obj.apiVersion), String(obj.kind)).find((f) => existsSync(f));
+    v = file ? new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(file, "utf8"))) : null;
+    cache.set(key, v);
+  }
+  if (v === null) return [`no schema for ${key}`];
+  if (v(obj)) return [];
+  return (v.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? `: ${String(e.params.additionalProperty)}` : ""}`);
+}
