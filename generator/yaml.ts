@@ -2,7 +2,7 @@
  * The one place that sets yaml parse/stringify options, so every document Slipway writes has the
  * same shape: no line folding, no anchors/aliases, 2-space indent, block style, LF.
  */
-import { Document, parseAllDocuments, parseDocument, stringify, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
+import { Document, parseAllDocuments, parseDocument, stringify, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 
 export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.2",
@@ -12,7 +12,7 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   strict: true,
 };
 
-export const stringifyOptions: ToStringOptions & DocumentOptions & SchemaOptions = {
+export const stringifyOptions: ToStringOptions & DocumentOptions & SchemaOptions & CreateNodeOptions = {
   version: "1.2",
   lineWidth: 0,
   minContentWidth: 0,

@@ -135,9 +135,9 @@ export function parseCloudInitSchemaOutput(run: CloudInitSchemaRun): Finding[] {
   }
 
   if (run.rc !== 0 && !findings.some((f) => f.severity === "error")) {
-    // cloud-init failed without a schema report: `Error:` then one line, e.g. "Cloud-config is not a
-    // YAML dict." for an empty file. Anything else is output we do not understand.
-    const failure = /^Error:\s*\n([^\n]+)/m.exec(run.stderr);
+    // cloud-init failed without a schema report: `Error:` and one line (on the next line in 22.4),
+    // e.g. "Cloud-config is not a YAML dict." for an empty file. Anything else is not understood.
+    const failure = /^\s*Error:[ \t]*(?:\n\s*)?(\S[^\n]*)/m.exec(run.stderr);
     findings.push(
       failure
         ? {
@@ -165,19 +165,24 @@ interface Problem {
   message: string;
 }
 
-/** Text after "Cloud config schema errors: " up to the blank line before the deprecations. */
+/**
+ * Text after "Cloud config schema errors: " up to the next empty line (22.4 puts the deprecations
+ * there). The marker is found anywhere in a line: later releases print it after an indented
+ * "Error: ". PyYAML's excerpt lines inside a message are indented, never empty.
+ */
 function errorsSection(text: string): string | undefined {
   const start = text.indexOf(ERRORS_MARK);
   if (start === -1) return undefined;
   const rest = text.slice(start + ERRORS_MARK.length);
-  const end = rest.indexOf(`\n\n${DEPRECATIONS_MARK}`);
+  const end = rest.indexOf("\n\n");
   return (end === -1 ? rest : rest.slice(0, end)).trimEnd();
 }
 
 /** The deprecation list: one line, empty when there is none (cloud-init prints the label anyway). */
 function deprecationsLine(text: string): string | undefined {
   for (const line of text.split("\n")) {
-    if (line.startsWith(DEPRECATIONS_MARK)) return line.slice(DEPRECATIONS_MARK.length).trim();
+    const at = line.indexOf(DEPRECATIONS_MARK);
+    if (at !== -1) return line.slice(at + DEPRECATIONS_MARK.length).trim();
   }
   return undefined;
 }

@@ -13,6 +13,8 @@ export const COMMANDS: readonly { name: string; load: () => Promise<{ register: 
   { name: "diff", load: () => import("./diff.js") },
   { name: "userdata", load: () => import("./userdata.js") },
   { name: "explain", load: () => import("./explain.js") },
+  { name: "keygen", load: () => import("./keygen.js") },
+  { name: "seal", load: () => import("./seal.js") },
 ];
 
 /** Names of every CLI command (workflows and docs are checked against this list). */

@@ -35,6 +35,7 @@ export interface SealIo {
   readStdin: () => Promise<Buffer>;
 }
 
+/** Same list as seal.ts `SEAL_SCOPES`, repeated so registering the command loads no secrets code. */
 const SCOPES: readonly SealScope[] = ["strict", "namespace-wide", "cluster-wide"];
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

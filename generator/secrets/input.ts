@@ -49,15 +49,17 @@ export interface SecretInput {
   warnings: Diagnostic[];
 }
 
-interface Entry {
+/** One key and value with where it came from. */
+export interface InputEntry {
   key: string;
   value: Buffer;
   /** Where it came from, for messages: `--from-literal #2`, `app.env:3`, `<stdin> data.token`. */
   source: string;
 }
 
-interface Parsed {
-  entries: Entry[];
+/** What one source yielded: entries and problems (never thrown, so all sources get checked). */
+export interface ParsedInput {
+  entries: InputEntry[];
   problems: Diagnostic[];
 }
 
@@ -83,7 +85,7 @@ export async function collectSecretInput(options: SecretInputOptions, io: InputI
   if (fromLiteral.length + fromFile.length + fromEnvFile.length === 0 && !stdin) {
     throw new UsageError("nothing to seal", "Pass --from-literal KEY=VALUE, --from-file [KEY=]PATH, --from-env-file FILE, or - to read a Secret manifest from stdin.");
   }
-  const parts: Parsed[] = [];
+  const parts: ParsedInput[] = [];
   const warnings: Diagnostic[] = [];
   let manifest: ManifestMeta | undefined;
   fromLiteral.forEach((arg, i) => parts.push(parseLiteral(arg, i + 1)));
@@ -103,7 +105,7 @@ export async function collectSecretInput(options: SecretInputOptions, io: InputI
 }
 
 /** Parse one `--from-literal KEY=VALUE` (1-based `position` for messages). */
-export function parseLiteral(arg: string, position: number): Parsed {
+export function parseLiteral(arg: string, position: number): ParsedInput {
   const source = `--from-literal #${position}`;
   const eq = arg.indexOf("=");
   if (eq < 0) return fail("SW-SEAL-INPUT-SYNTAX", `${source}: expected KEY=VALUE (no "=" found)`);
@@ -111,7 +113,7 @@ export function parseLiteral(arg: string, position: number): Parsed {
 }
 
 /** `--from-file KEY=PATH` or `--from-file PATH`; reading failures become diagnostics. */
-async function readFromFile(arg: string, position: number, io: InputIo): Promise<Parsed> {
+async function readFromFile(arg: string, position: number, io: InputIo): Promise<ParsedInput> {
   const eq = arg.indexOf("=");
   const path = eq < 0 ? arg : arg.slice(eq + 1);
   const key = eq < 0 ? basename(path) : arg.slice(0, eq);
@@ -125,8 +127,8 @@ async function readFromFile(arg: string, position: number, io: InputIo): Promise
  * lookup: `KEY=VALUE` per line, `#` comment lines and blank lines skipped, leading whitespace
  * ignored, the value taken verbatim (no quote removal, no `$VAR` expansion).
  */
-export function parseEnvFile(text: string, file: string): Parsed & { warnings: Diagnostic[] } {
-  const result: Parsed & { warnings: Diagnostic[] } = { entries: [], problems: [], warnings: [] };
+export function parseEnvFile(text: string, file: string): ParsedInput & { warnings: Diagnostic[] } {
+  const result: ParsedInput & { warnings: Diagnostic[] } = { entries: [], problems: [], warnings: [] };
   const lines = text.replace(/^\uFEFF/, "").split("\n");
   lines.forEach((raw, i) => {
     const line = raw.replace(/\r$/, "").trimStart();
@@ -153,7 +155,7 @@ export function parseEnvFile(text: string, file: string): Parsed & { warnings: D
  * Parse a `v1` Secret manifest: `data` (base64) and/or `stringData` (text, wins on the same key,
  * as the API server does), plus metadata to carry into the SealedSecret's template.
  */
-export function parseSecretManifest(text: string, file = STDIN): Parsed & { meta: ManifestMeta } {
+export function parseSecretManifest(text: string, file = STDIN): ParsedInput & { meta: ManifestMeta } {
   const meta: ManifestMeta = {};
   const doc = parseDocument(text, parseOptions);
   const [yamlError] = doc.errors;
@@ -203,8 +205,8 @@ function readManifestMeta(secret: Record<string, unknown>, meta: ManifestMeta, p
   assign("immutable", field(secret.immutable, "immutable", (v): v is boolean => typeof v === "boolean"));
 }
 
-function manifestEntries(section: unknown, name: "data" | "stringData", file: string, decode: (s: string) => Buffer | undefined): Parsed {
-  const out: Parsed = { entries: [], problems: [] };
+function manifestEntries(section: unknown, name: "data" | "stringData", file: string, decode: (s: string) => Buffer | undefined): ParsedInput {
+  const out: ParsedInput = { entries: [], problems: [] };
   if (section === undefined || section === null) return out;
   if (!isRecord(section)) return fail("SW-SEAL-INPUT-MANIFEST", `${name} must be a mapping`, { file, path: name });
   for (const [key, v] of Object.entries(section)) {
@@ -232,7 +234,7 @@ function decodeBase64(text: string): Buffer | undefined {
 }
 
 /** One entry after checking its key. */
-function keyed(key: string, value: Buffer, source: string, at: Partial<Diagnostic> = {}): Parsed {
+function keyed(key: string, value: Buffer, source: string, at: Partial<Diagnostic> = {}): ParsedInput {
   if (!isValidDataKey(key)) return { entries: [], problems: [badKey(source, at)] };
   return { entries: [{ key, value, source }], problems: [] };
 }
@@ -243,8 +245,8 @@ function badKey(source: string, at: Partial<Diagnostic>): Diagnostic {
 }
 
 /** Check emptiness and duplicates, then build the sorted map (or throw all problems). */
-function combine(entries: Entry[], problems: Diagnostic[]): Map<string, Buffer> {
-  const seen = new Map<string, Entry>();
+function combine(entries: InputEntry[], problems: Diagnostic[]): Map<string, Buffer> {
+  const seen = new Map<string, InputEntry>();
   for (const entry of entries) {
     if (entry.value.length === 0) {
       problems.push(error("SW-SEAL-INPUT-EMPTY", `${entry.source}: value of "${entry.key}" is empty`, { hint: "Sealed Secrets cannot carry empty values; leave the key out." }));
@@ -258,7 +260,7 @@ function combine(entries: Entry[], problems: Diagnostic[]): Map<string, Buffer> 
 }
 
 /** Run a reader, turning its UserError into collected problems so other inputs still get checked. */
-async function capture<T extends Parsed>(read: () => Promise<T>): Promise<T | Parsed> {
+async function capture<T extends ParsedInput>(read: () => Promise<T>): Promise<T | ParsedInput> {
   try {
     return await read();
   } catch (e) {
@@ -267,7 +269,7 @@ async function capture<T extends Parsed>(read: () => Promise<T>): Promise<T | Pa
   }
 }
 
-function fail(code: string, message: string, extra: Partial<Diagnostic> = {}): Parsed {
+function fail(code: string, message: string, extra: Partial<Diagnostic> = {}): ParsedInput {
   return { entries: [], problems: [error(code, message, extra)] };
 }
 

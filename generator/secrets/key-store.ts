@@ -1,7 +1,7 @@
 /**
  * The on-disk layout of Sealed Secrets keys, and every file read or write that touches secrets.
  *
- *     <repo>/.slipway/sealed-secrets/      mode 0700, never committed (.gitignore)
+ *     <repo>/.slipway/sealed-secrets/      mode 0700, never committed (its own .gitignore: `*`)
  *       key-001.pem  key-001.crt           private key (0600, PKCS#1) and its certificate
  *       key-002.pem  key-002.crt           ... newest = highest index
  *     <repo>/bootstrap/sealed-secrets.crt  certificate of the newest key, committed: `seal` needs
@@ -169,10 +169,7 @@ async function loadKey(repoDir: string, index: number, isNewest: boolean): Promi
  * never a committed certificate whose key was lost.
  */
 async function addKey(repoDir: string, index: number, pair: KeyPair): Promise<StoredKey> {
-  const dir = keyDirOf(repoDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode only applies to folders it creates and is masked by umask; enforce it.
-  await chmod(dir, 0o700);
+  const dir = await ensureKeyDir(repoDir);
   const id = keyId(index);
   const keyFile = join(dir, `${id}.pem`);
   const certificateFile = join(dir, `${id}.crt`);
@@ -184,6 +181,24 @@ async function addKey(repoDir: string, index: number, pair: KeyPair): Promise<St
   const info = inspectCertificate(pair.certificatePem, certificateFile);
   const { notBefore, notAfter, fingerprint } = info;
   return { index, id, ...pair, notBefore, notAfter, fingerprint, keyFile, certificateFile };
+}
+
+/**
+ * Create the private folder: 0700 for it alone (parents, possibly the repository itself, keep the
+ * default mode), plus a `.gitignore` of `*` so the keys stay out of git even in a repository
+ * whose own .gitignore forgot `.slipway/`.
+ */
+async function ensureKeyDir(repoDir: string): Promise<string> {
+  const dir = keyDirOf(repoDir);
+  await mkdir(dirname(dir), { recursive: true });
+  await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "EEXIST") throw e;
+  });
+  // mkdir's mode is masked by umask and does not apply to an existing folder; enforce it.
+  await chmod(dir, 0o700);
+  const ignore = join(dir, ".gitignore");
+  if ((await readTextIfExists(ignore)) === undefined) await writeFileAtomic(ignore, "# Private keys: never commit.\n*\n");
+  return dir;
 }
 
 /** Indexes of `key-NNN.pem` files, ascending numerically (never trust readdir order). */

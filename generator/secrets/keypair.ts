@@ -54,7 +54,7 @@ export const MIN_MODULUS_BITS = 2048;
  * 128-bit serial, CA basic constraints.
  */
 export async function generateKeyPair({ now, modulusBits = 4096 }: GenerateOptions): Promise<KeyPair> {
-  const x509 = await import("@peculiar/x509");
+  const x509 = await loadX509();
   // Node's webcrypto is structurally the DOM `Crypto` the library's types ask for.
   const crypto = webcrypto as unknown as Crypto;
   x509.cryptoProvider.set(crypto);
@@ -80,6 +80,17 @@ export async function generateKeyPair({ now, modulusBits = 4096 }: GenerateOptio
   const pkcs8 = Buffer.from(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   const privateKeyPem = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({ type: "pkcs1", format: "pem" }) as string;
   return { privateKeyPem, certificatePem: ensureTrailingNewline(cert.toString("pem")) };
+}
+
+type X509Module = typeof import("@peculiar/x509");
+
+/**
+ * Import @peculiar/x509 on first use. The package is CommonJS (`main`): Node's loader exposes its
+ * named exports, but the esbuild bundle (scripts/build.mjs) exposes only `default`; accept both.
+ */
+async function loadX509(): Promise<X509Module> {
+  const mod: X509Module | { default: X509Module } = await import("@peculiar/x509");
+  return "cryptoProvider" in mod ? mod : mod.default;
 }
 
 /**
@@ -108,27 +119,30 @@ export function parseCertificate(pem: string, file: string, now: Date): Certific
 export function inspectCertificate(pem: string, file: string): CertificateInfo {
   const cert = readX509(pem, file);
   const publicKey = cert.publicKey;
-  const problems: Diagnostic[] = [];
-  const modulusBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (publicKey.asymmetricKeyType !== "rsa") {
-    problems.push(
-      error("SW-SEAL-CERT-NOT-RSA", `certificate key is ${publicKey.asymmetricKeyType ?? "unknown"}, but Sealed Secrets needs RSA`, {
-        file,
-        hint: "Use the certificate of the sealed-secrets controller (`slipway keygen` writes one).",
-      }),
-    );
-  } else if (modulusBits < MIN_MODULUS_BITS) {
-    problems.push(
-      error("SW-SEAL-CERT-KEY-TOO-SMALL", `certificate RSA key has ${modulusBits} bits; at least ${MIN_MODULUS_BITS} are required`, {
-        file,
-        hint: "Generate a new key with `slipway keygen --rotate`.",
-      }),
-    );
-  }
+  const problem = keyProblem(publicKey, file);
+  if (problem) throw new UserError([problem]);
   const notBefore = parseX509Time(cert.validFrom, file);
   const notAfter = parseX509Time(cert.validTo, file);
-  if (problems.length > 0) throw new UserError(problems);
+  const modulusBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   return { file, notBefore, notAfter, modulusBits, fingerprint: fingerprintOf(cert), publicKey };
+}
+
+/** Sealing needs RSA-OAEP, so only RSA keys of a sane size will do. */
+function keyProblem(publicKey: KeyObject, file: string): Diagnostic | undefined {
+  if (publicKey.asymmetricKeyType !== "rsa") {
+    return error("SW-SEAL-CERT-NOT-RSA", `certificate key is ${publicKey.asymmetricKeyType ?? "unknown"}, but Sealed Secrets needs RSA`, {
+      file,
+      hint: "Use the certificate of the sealed-secrets controller (`slipway keygen` writes one).",
+    });
+  }
+  const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_MODULUS_BITS) {
+    return error("SW-SEAL-CERT-KEY-TOO-SMALL", `certificate RSA key has ${bits} bits; at least ${MIN_MODULUS_BITS} are required`, {
+      file,
+      hint: "Generate a new key with `slipway keygen --rotate`.",
+    });
+  }
+  return undefined;
 }
 
 /**

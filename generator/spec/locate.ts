@@ -2,7 +2,7 @@
  * From a spec path (ajv instancePath or path segments) to a line and column in cluster.yaml. The
  * only place that walks yaml's node tree, so a yaml upgrade touches one file (STYLE.md).
  */
-import { isMap, isNode, isPair, isScalar, isSeq, type Node, type Pair } from "yaml";
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair } from "yaml";
 import type { LoadedSpec } from "./load.js";
 
 export interface Position {
@@ -52,4 +52,65 @@ function offsetOf(n: unknown): number | undefined {
   if (isPair(n)) return offsetOf(n.key);
   if (isNode(n)) return (n as Node).range?.[0];
   return undefined;
+}
+
+/** A place in the document that yaml accepts but Slipway does not (found by walking the nodes). */
+export interface NodeProblem {
+  kind: "unresolved-alias" | "merge-key";
+  /** Alias name or key text. */
+  name: string;
+  offset: number;
+}
+
+/**
+ * Aliases without an anchor before them (yaml reports these only when converting to JS) and `<<`
+ * keys: cluster.yaml is read as YAML 1.2, where `<<` is an ordinary key, but Go and Python YAML 1.1
+ * readers downstream (Kubernetes, Helm, cloud-init) would merge it, so it means two things.
+ */
+export function nodeProblems(doc: Document.Parsed): NodeProblem[] {
+  const out: NodeProblem[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) out.push({ kind: "unresolved-alias", name: node.source, offset: node.range?.[0] ?? 0 });
+    },
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") out.push({ kind: "merge-key", name: "<<", offset: pair.key.range?.[0] ?? 0 });
+    },
+  });
+  return out;
+}
+
+/** Offset of the first alias that points at a collection holding more aliases: where expansion multiplies. */
+export function firstNestedAlias(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      const target = node.resolve(doc);
+      if (!isCollection(target)) return;
+      let nested = false;
+      visit(target, { Alias: () => { nested = true; return visit.BREAK; } });
+      if (nested) {
+        found = node.range?.[0];
+        return visit.BREAK;
+      }
+    },
+  });
+  return found;
+}
+
+/** Offset of the earlier key equal to the key at `offset` in the same mapping (for duplicate keys). */
+export function earlierDuplicateKey(doc: Document.Parsed, offset: number): { key: string; offset: number } | undefined {
+  let found: { key: string; offset: number } | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const i = map.items.findIndex((p) => isNode(p.key) && p.key.range?.[0] === offset);
+      if (i < 0) return;
+      const key = map.items[i]!.key;
+      const text = isScalar(key) ? String(key.value) : String(key);
+      const first = map.items.slice(0, i).find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === text);
+      if (first && isNode(first.key)) found = { key: text, offset: first.key.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }

@@ -86,6 +86,17 @@ describe("parseCloudInitSchemaOutput on captured cloud-init 22.4.2 output", () =
     expect(f!.message).toContain("Traceback (most recent call last): | File");
   });
 
+  it("finds the markers inside a line and ends the error list at the first empty line", () => {
+    // Layout of later releases: indented lines, "Error: " before the marker, a trailer after it.
+    const stdout = "  Cloud config schema deprecations: apt_update:  Deprecated in version 22.2. Use ``package_update`` instead.\n";
+    const stderr = "  Error: Cloud config schema errors: write_files.0.permissions: 420 is not of type 'string'\n\nError: Invalid schema: user-data\n";
+    const findings = parseCloudInitSchemaOutput({ stdout, stderr, rc: 1, file: "x.yaml", source: "#cloud-config\napt_update: true\n" + UNQUOTED_PERMISSIONS.slice(14) });
+    expect(findings.map((f) => [f.code, f.line, f.message])).toEqual([
+      ["SW-CLOUD-INIT-DEPRECATED", 2, "apt_update: Deprecated in version 22.2. Use `package_update` instead."],
+      ["SW-CLOUD-INIT-SCHEMA", 6, "write_files.0.permissions: 420 is not of type 'string'"],
+    ]);
+  });
+
   it("without the file's text, problems are still split and reported (no line)", () => {
     const findings = parseCloudInitSchemaOutput({
       stdout: "",

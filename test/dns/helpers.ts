@@ -283,7 +283,7 @@ export function testInput(zone: string, probe: DnsFailoverInput["probe"], extraN
     ],
     probe,
     extraRecords: [
-      { name: "@", type: "TXT", value: 'v=spf1 -all "quoted"' },
+      { name: "@", type: "TXT", value: 'v=spf1 -all; "quoted"' },
       { name: "@", type: "MX", value: `10 mail.${zone}.` },
       { name: "mail", type: "A", value: "127.0.0.50" },
       { name: "docs", type: "CNAME", value: "www" },

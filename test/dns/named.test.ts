@@ -116,7 +116,7 @@ describe("prober zones served by named", () => {
       expect(dig(port, someZone, "NS")).toEqual([1, 2, 3].map((i) => `ns${i}.${someZone}.`));
       expect(dig(port, `ns2.${someZone}`, "A")).toEqual(["127.0.0.12"]);
       expect(dig(port, `docs.${someZone}`, "CNAME")).toEqual([`www.${someZone}.`]);
-      expect(dig(port, someZone, "TXT")).toEqual(['"v=spf1 -all \\"quoted\\""']);
+      expect(dig(port, someZone, "TXT")).toEqual(['"v=spf1 -all; \\"quoted\\""']);
 
       expect(dig(port, downZone, "A")).toEqual(ALL);
       expect(dig(port, `api.${downZone}`, "A")).toEqual(["127.0.0.12", "127.0.0.13"]);

@@ -82,7 +82,11 @@ describe("generated key pair", () => {
 describe("key store layout", () => {
   it("writes private keys 0600 in a 0700 folder and commits only the newest certificate", () => {
     expect(statSync(keyDirOf(repo)).mode & 0o777).toBe(0o700);
-    expect(readdirSync(keyDirOf(repo)).sort()).toEqual(["key-001.crt", "key-001.pem", "key-002.crt", "key-002.pem"]);
+    expect(readdirSync(keyDirOf(repo)).sort()).toEqual([".gitignore", "key-001.crt", "key-001.pem", "key-002.crt", "key-002.pem"]);
+    expect(readFileSync(join(keyDirOf(repo), ".gitignore"), "utf8")).toMatch(/^\*$/m);
+    // Only the key folder is private; the repository folder keygen created keeps the default mode.
+    mkdirSync(join(tmp, "reference"));
+    expect(statSync(repo).mode & 0o777).toBe(statSync(join(tmp, "reference")).mode & 0o777);
     for (const k of [first, second]) expect(statSync(k.keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(certificateFileOf(repo), "utf8")).toBe(second.certificatePem);
   });

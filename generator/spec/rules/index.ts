@@ -1,6 +1,8 @@
 /** Every semantic rule, run in this order; each returns all its findings (never stops early). */
 import type { Rule } from "./context.js";
 import { appSources, uniqueAppNames } from "./apps.js";
+import { ciliumApiserverLb } from "./cilium.js";
+import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
 
@@ -13,4 +15,7 @@ export const RULES: readonly Rule[] = [
   reservedK3sArgs,
   appSources,
   uniqueAppNames,
+  ciliumApiserverLb,
+  gvisorNodes,
+  forceGvisorNeedsGvisor,
 ];

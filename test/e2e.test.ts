@@ -1,0 +1,248 @@
+/** The built CLI, run as a user would: commands, exit codes, files written. */
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { COMMAND_NAMES } from "../generator/cli/commands.js";
+import { ROOT, slipway, tempDir } from "./support/cli.js";
+
+let work: { dir: string; cleanup: () => void };
+beforeEach(() => {
+  work = tempDir();
+});
+afterEach(() => work.cleanup());
+
+const example = (name: string) => join(ROOT, "examples", name, "cluster.yaml");
+const TOKEN = "test-token-0123456789abcdef";
+
+function scratchRepo(name = "contabo-ha"): string {
+  cpSync(example(name), join(work.dir, "cluster.yaml"));
+  return work.dir;
+}
+
+describe("help and usage", () => {
+  it.each(COMMAND_NAMES)("%s --help prints usage with examples and exits 0", (cmd) => {
+    const r = slipway([cmd, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: slipway ${cmd}`);
+    expect(r.stdout).toContain("Examples:");
+  });
+
+  it("an unknown command is a usage error (exit 2)", () => {
+    const r = slipway(["rendr"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'rendr'/);
+    expect(r.stderr).toMatch(/Did you mean render\?/);
+  });
+
+  it("an unknown option is a usage error (exit 2)", () => {
+    expect(slipway(["render", "--frobnicate"]).code).toBe(2);
+  });
+
+  it("an unknown --format is a usage error (exit 2)", () => {
+    const r = slipway(["validate", example("contabo-ha"), "--format", "yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown --format "yaml"');
+  });
+});
+
+describe("validate", () => {
+  it("accepts every example (exit 0)", () => {
+    for (const name of ["contabo-ha", "hetzner-single"]) expect(slipway(["validate", example(name)]).code).toBe(0);
+  });
+
+  it("reports every problem with position, code, path, hint and code frame (exit 1, no stack trace)", () => {
+    const dir = scratchRepo();
+    const text = readFileSync(join(dir, "cluster.yaml"), "utf8").replace("role: server, address: 203.0.113.12", "rol: server, address: 203.0.113.12").replace("cni: cilium", "cni: cillium");
+    writeFileSync(join(dir, "cluster.yaml"), text);
+    const r = slipway(["validate"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cluster\.yaml:\d+:\d+: error SW-SCHEMA-UNKNOWN-KEY spec\.nodes\[1\]\.rol: unknown key "rol" \(did you mean "role"\?\)$/m);
+    expect(r.stderr).toMatch(/^cluster\.yaml:\d+:\d+: error SW-SCHEMA-ENUM spec\.network\.cni: "cillium" is not one of: flannel, cilium \(did you mean "cilium"\?\)$/m);
+    expect(r.stderr).toMatch(/^ {2}hint: /m);
+    expect(r.stderr).toMatch(/^ {2}> +\d+ \| /m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("--format json lists diagnostics", () => {
+    const dir = scratchRepo();
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("name: talent-mesh", "name: Talent_Mesh"));
+    const r = slipway(["validate", "--format", "json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { valid: boolean; diagnostics: { code: string; path: string; line: number }[] };
+    expect(j.valid).toBe(false);
+    expect(j.diagnostics[0]).toMatchObject({ code: "SW-SCHEMA-FORMAT", path: "metadata.name", line: 7 });
+  });
+
+  it("a missing spec is a clear error (exit 1)", () => {
+    const r = slipway(["validate"], { cwd: work.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error SW-FILE-MISSING");
+    expect(r.stderr).toContain("slipway init");
+  });
+});
+
+describe("render", () => {
+  it("writes rendered/ and bootstrap/ beside the spec; --check passes after, fails when stale", () => {
+    const dir = scratchRepo();
+    const r = slipway(["render"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^rendered \d+ files/);
+    expect(existsSync(join(dir, "rendered/apps/root.yaml"))).toBe(true);
+    expect(existsSync(join(dir, "bootstrap/node-1.yaml"))).toBe(true);
+    expect(slipway(["render", "--check"], { cwd: dir }).code).toBe(0);
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("version: 5.4.0", "version: 5.4.1"));
+    const stale = slipway(["render", "--check"], { cwd: dir });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("changed  rendered/apps/minio.yaml");
+    // --check writes nothing.
+    expect(readFileSync(join(dir, "rendered/apps/minio.yaml"), "utf8")).toContain("5.4.0");
+  });
+
+  it("--out writes both trees under another directory", () => {
+    const out = join(work.dir, "preview");
+    expect(slipway(["render", example("hetzner-single"), "--out", out]).code).toBe(0);
+    expect(existsSync(join(out, "rendered/apps/argocd.yaml"))).toBe(true);
+    expect(existsSync(join(out, "bootstrap/cosmos-1.yaml"))).toBe(true);
+  });
+
+  it("an invalid spec writes nothing (exit 1)", () => {
+    const dir = scratchRepo();
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("role: server, address: 203.0.113.13", "role: server, address: 203.0.113.12"));
+    expect(slipway(["render"], { cwd: dir }).code).toBe(1);
+    expect(existsSync(join(dir, "rendered"))).toBe(false);
+  });
+
+  it("--format json lists the files", () => {
+    const r = slipway(["render", example("hetzner-single"), "--out", work.dir, "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { files: string[] }).files).toContain("bootstrap/cosmos-1.yaml");
+  });
+});
+
+describe("diff", () => {
+  it("exits 0 with no change and 1 with a per-Application diff", () => {
+    const dir = scratchRepo();
+    slipway(["render"], { cwd: dir });
+    const same = slipway(["diff"], { cwd: dir });
+    expect(same.code).toBe(0);
+    expect(same.stdout.trim()).toBe("no changes");
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("replicas: 3}", "replicas: 4}"));
+    const d = slipway(["diff"], { cwd: dir });
+    expect(d.code).toBe(1);
+    expect(d.stdout).toContain("Application root: 0 added, 1 changed, 0 removed");
+    expect(d.stdout).toContain("changed argoproj.io/v1alpha1/Application/argocd/minio");
+    expect(d.stdout).toMatch(/^ +-\s+replicas: 3$/m);
+    expect(d.stdout).toMatch(/^ +\+\s+replicas: 4$/m);
+    const md = slipway(["diff", "--format", "markdown"], { cwd: dir });
+    expect(md.code).toBe(1);
+    expect(md.stdout).toContain("```diff");
+    const json = JSON.parse(slipway(["diff", "--format", "json"], { cwd: dir }).stdout) as { changed: boolean; applications: { app: string }[] };
+    expect(json.changed).toBe(true);
+    expect(json.applications.map((a) => a.app)).toEqual(["root"]);
+  });
+
+  it("groups added nodes' user-data under nodes", () => {
+    const dir = scratchRepo();
+    slipway(["render"], { cwd: dir });
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("  network:\n", "    - {name: worker-1, role: agent, address: 203.0.113.21}\n  network:\n"));
+    const d = slipway(["diff"], { cwd: dir });
+    expect(d.code).toBe(1);
+    expect(d.stdout).toContain("Application nodes: 1 added");
+    expect(d.stdout).toContain("added   bootstrap/worker-1.yaml");
+  });
+});
+
+describe("userdata", () => {
+  it("names the missing variable (exit 1)", () => {
+    const r = slipway(["userdata", "node-1", "--spec", example("contabo-ha")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("SLIPWAY_K3S_TOKEN");
+  });
+
+  it("prints the complete cloud-init with the token filled in", () => {
+    const r = slipway(["userdata", "node-2", "--spec", example("contabo-ha")], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith("#cloud-config\n")).toBe(true);
+    expect(r.stdout).toContain(`token: ${TOKEN}`);
+    expect(r.stdout).toContain("server: https://203.0.113.11:6443");
+    expect(r.stdout).not.toContain("__SLIPWAY_SECRET_");
+  });
+
+  it("--out writes mode 0600", () => {
+    const out = join(work.dir, "node-1.user-data");
+    const r = slipway(["userdata", "node-1", "--spec", example("contabo-ha"), "--out", out], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    expect(r.code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, "utf8")).toContain("cluster-init: true");
+  });
+
+  it("reads the token from .slipway/k3s-token", () => {
+    const dir = scratchRepo();
+    mkdirSync(join(dir, ".slipway"));
+    writeFileSync(join(dir, ".slipway/k3s-token"), `${TOKEN}\n`);
+    const r = slipway(["userdata", "node-3"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`token: ${TOKEN}`);
+  });
+
+  it("a private repository needs SLIPWAY_GIT_TOKEN; with it the repository Secret is filled", () => {
+    const missing = slipway(["userdata", "cosmos-1", "--spec", example("hetzner-single")], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("SLIPWAY_GIT_TOKEN");
+    const ok = slipway(["userdata", "cosmos-1", "--spec", example("hetzner-single")], { env: { SLIPWAY_K3S_TOKEN: TOKEN, SLIPWAY_GIT_TOKEN: "ghp_exampletokenexampletoken" } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('password: "ghp_exampletokenexampletoken"');
+  });
+
+  it("an unknown node is an error listing the nodes", () => {
+    const r = slipway(["userdata", "node-9", "--spec", example("contabo-ha")], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Nodes: node-1, node-2, node-3");
+  });
+
+  it("a token with a newline or quote is rejected, never echoed", () => {
+    const r = slipway(["userdata", "node-1", "--spec", example("contabo-ha")], { env: { SLIPWAY_K3S_TOKEN: 'abc"def\nghijklmnopqrstu' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("SW-SECRET-INVALID");
+    expect(r.stderr).not.toContain("ghijklmnopqrstu");
+  });
+});
+
+describe("explain", () => {
+  it("describes a field with type, default and example", () => {
+    const r = slipway(["explain", "spec.k3s.disable"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("FIELD: spec.k3s.disable");
+    expect(r.stdout).toContain("DEFAULT: []");
+    expect(r.stdout).toContain("EXAMPLE:");
+  });
+
+  it("walks list items", () => {
+    const r = slipway(["explain", "spec.nodes[].role"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('TYPE: one of: "server", "agent"');
+  });
+
+  it("an unknown field is a usage error with a suggestion", () => {
+    const r = slipway(["explain", "spec.k3s.disabel"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Did you mean spec.k3s.disable?");
+  });
+});
+
+describe("init", () => {
+  it("scaffolds a valid cluster.yaml, schema, .gitignore and README section; refuses to overwrite", () => {
+    const r = slipway(["init"], { cwd: work.dir });
+    expect(r.code).toBe(0);
+    const spec = readFileSync(join(work.dir, "cluster.yaml"), "utf8");
+    expect(spec.split("\n")[0]).toBe("# yaml-language-server: $schema=./cluster.schema.json");
+    expect(existsSync(join(work.dir, "cluster.schema.json"))).toBe(true);
+    expect(readFileSync(join(work.dir, ".gitignore"), "utf8")).toContain(".slipway/");
+    expect(readFileSync(join(work.dir, "README.md"), "utf8")).toContain("slipway render");
+    expect(slipway(["validate"], { cwd: work.dir }).code).toBe(0);
+    expect(slipway(["render"], { cwd: work.dir }).code).toBe(0);
+    const again = slipway(["init"], { cwd: work.dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already exists");
+  });
+});
