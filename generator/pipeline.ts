@@ -2,13 +2,17 @@
  * Composes the stages: load -> validate -> resolve -> plan -> render -> check. No printing and no
  * process access; commands decide what to do with the result.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { dirname, join } from "node:path";
+import { hasErrors, sortDiagnostics, warning, type Diagnostic } from "./diagnostics.js";
+import { scanSecretLeaks, type LeakContext } from "./check/secret-leak.js";
 import { checkTree, type ParsedObject } from "./check/tree.js";
+import { CERTIFICATE_FILE } from "./secrets/key-store.js";
+import { loadRepoInputs } from "./secrets/repo-inputs.js";
 import { planCluster } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import { renderPlan, type RenderedFile } from "./render/render.js";
-import { loadSpecFile, type LoadedSpec } from "./spec/load.js";
-import { resolve, type BootstrapSecrets, type Resolved } from "./spec/resolve.js";
+import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
+import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
 import type { ClusterSpec } from "./spec/types.js";
 import { validateSpec } from "./spec/validate.js";
 
@@ -21,7 +25,15 @@ export interface SpecResult {
 
 /** load + validate + resolve. */
 export function loadAndValidate(file: string): SpecResult {
-  const load = loadSpecFile(file);
+  return validateLoaded(loadSpecFile(file));
+}
+
+/** {@link loadAndValidate} on spec text that is not on disk (e.g. `git show REF:cluster.yaml`). */
+export function loadAndValidateText(file: string, text: string): SpecResult {
+  return validateLoaded(parseSpecText(file, text));
+}
+
+function validateLoaded(load: LoadResult): SpecResult {
   if (!load.spec || hasErrors(load.diagnostics)) return { loaded: load.spec, diagnostics: sortDiagnostics(load.diagnostics) };
   const v = validateSpec(load.spec);
   const diagnostics = sortDiagnostics([...load.diagnostics, ...v.diagnostics]);
@@ -33,14 +45,65 @@ export interface RenderResult extends SpecResult {
   plan?: Plan;
   files?: RenderedFile[];
   objects?: ParsedObject[];
+  /** The repository inputs the tree was made from (certificate, SealedSecrets). */
+  repo?: RepoInputs;
 }
 
-/** The whole pipeline up to a checked in-memory tree. `secrets` only for `userdata`. */
-export async function renderCluster(file: string, secrets?: BootstrapSecrets): Promise<RenderResult> {
+/** Optional inputs of {@link renderCluster}. */
+export interface RenderOptions {
+  /**
+   * What the secret-leak scan looks for besides private key blocks and plain Secrets: `render`
+   * passes the environment's tokens and .slipway/ (secrets/leak-inputs.ts).
+   */
+  leaks?: LeakContext;
+  /**
+   * The repository inputs (bootstrap/sealed-secrets.crt, sealed-secrets/). renderCluster reads
+   * them beside the spec when not given; renderClusterText uses none unless given.
+   */
+  repo?: RepoInputs;
+}
+
+/**
+ * The whole pipeline up to a checked in-memory tree. `secrets` only for `userdata`: then the
+ * bootstrap/ files hold secrets by design and only rendered/ is scanned for leaks.
+ */
+export async function renderCluster(file: string, secrets?: BootstrapSecrets, options: RenderOptions = {}): Promise<RenderResult> {
   const s = loadAndValidate(file);
+  if (!s.resolved || options.repo) return renderValidated(s, secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, [], dirname(file));
+  const repoDir = dirname(file);
+  const read = loadRepoInputs(repoDir);
+  const notes = [...read.diagnostics];
+  if (!read.inputs.certificate) {
+    notes.push(
+      warning("SW-SEAL-NO-CERTIFICATE", "no sealing certificate: the check that the Sealed Secrets controller runs the committed key is not rendered", {
+        file: join(repoDir, CERTIFICATE_FILE),
+        hint: "Run `slipway keygen` (private key into .slipway/, certificate to bootstrap/sealed-secrets.crt) and commit the certificate.",
+      }),
+    );
+  }
+  return renderValidated(s, secrets, read.inputs, options.leaks, notes, repoDir);
+}
+
+/** {@link renderCluster} on spec text (`file` names it in diagnostics); reads nothing from disk but templates. */
+export async function renderClusterText(file: string, text: string, secrets?: BootstrapSecrets, options: RenderOptions = {}): Promise<RenderResult> {
+  return renderValidated(loadAndValidateText(file, text), secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, []);
+}
+
+/** `repoDir`: where the repository inputs' relative paths point, for diagnostics. */
+async function renderValidated(s: SpecResult, secrets: BootstrapSecrets | undefined, repo: RepoInputs, leaks: LeakContext = {}, notes: Diagnostic[], repoDir?: string): Promise<RenderResult> {
   if (!s.resolved) return s;
-  const plan = planCluster(s.resolved, secrets);
+  const resolved: Resolved = { ...s.resolved, repo };
+  const plan = planCluster(resolved, secrets);
   const files = renderPlan(plan);
-  const checked = await checkTree(files, s.resolved.spec.spec.gitops.path);
-  return { ...s, plan, files, objects: checked.objects, diagnostics: sortDiagnostics([...s.diagnostics, ...checked.diagnostics]) };
+  const checked = await checkTree(files, resolved.spec.spec.gitops.path);
+  // With real secrets (userdata) bootstrap/ holds them on purpose; rendered/ never may.
+  const scanned = secrets ? files.filter((f) => f.path.startsWith("rendered/")) : files;
+  const at = (path: string): string => (repoDir ? join(repoDir, path) : path);
+  const leaked = scanSecretLeaks(scanned, {
+    ...leaks,
+    certificate: repo.certificate ? { file: at(repo.certificate.file), pem: repo.certificate.pem } : undefined,
+    sealedSecrets: repo.sealedSecrets.map((x) => ({ file: at(x.file), object: x.object })),
+  });
+  const diagnostics = sortDiagnostics([...s.diagnostics, ...notes, ...checked.diagnostics, ...leaked]);
+  return { ...s, resolved, plan, files, objects: checked.objects, repo, diagnostics };
 }

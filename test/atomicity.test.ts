@@ -51,14 +51,16 @@ it("an interrupted swap (old tree set aside, new one not yet in place) is repair
 });
 
 it("keeps files it did not generate and removes stale generated ones", () => {
-  writeFileSync(join(work.dir, "bootstrap/sealed-secrets.crt"), "-----BEGIN CERTIFICATE-----\nnot generated\n-----END CERTIFICATE-----\n");
+  // A real certificate: render reads it (for the Sealed Secrets key check) and rejects a malformed one.
+  const cert = readFileSync(join(ROOT, "examples/contabo-ha/bootstrap/sealed-secrets.crt"), "utf8");
+  writeFileSync(join(work.dir, "bootstrap/sealed-secrets.crt"), cert);
   mkdirSync(join(work.dir, "rendered/notes"));
   writeFileSync(join(work.dir, "rendered/notes/README.md"), "my notes\n");
   edit("  apps:\n    - name: minio", "  apps:\n    - name: minio2");
   expect(slipway(["render"], { cwd: work.dir }).code).toBe(0);
   expect(existsSync(join(work.dir, "rendered/apps/minio.yaml"))).toBe(false);
   expect(existsSync(join(work.dir, "rendered/apps/minio2.yaml"))).toBe(true);
-  expect(readFileSync(join(work.dir, "bootstrap/sealed-secrets.crt"), "utf8")).toContain("not generated");
+  expect(readFileSync(join(work.dir, "bootstrap/sealed-secrets.crt"), "utf8")).toBe(cert);
   expect(readFileSync(join(work.dir, "rendered/notes/README.md"), "utf8")).toBe("my notes\n");
   expect(readdirSync(work.dir).filter((f) => f.startsWith(".slipway"))).toEqual([]);
 });

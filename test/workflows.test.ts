@@ -6,7 +6,8 @@
  * kubeconform, loop-proof commit-back) hold.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +105,37 @@ describe("workflow files", () => {
   });
 });
 
+describe("one source of truth: templates/workflows/", () => {
+  const templatesDir = join(repo, "templates/workflows");
+
+  it("the repository's .github/workflows/ are byte-identical copies of templates/workflows/ (what `slipway init` writes)", () => {
+    expect(readdirSync(templatesDir).sort(cmp)).toEqual(workflowFiles);
+    for (const file of workflowFiles) {
+      expect(readFileSync(join(workflowsDir, file)).equals(readFileSync(join(templatesDir, file))), `${file}: copy templates/workflows/${file} to .github/workflows/`).toBe(true);
+    }
+  });
+
+  it("templates/ ships in the package, so init finds them", () => {
+    const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { files: string[] };
+    expect(pkg.files).toContain("templates");
+  });
+
+  it("slipway init writes both into the user's repository, and keeps one that exists", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-init-workflows-"));
+    try {
+      mkdirSync(join(dir, ".github/workflows"), { recursive: true });
+      writeFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "# mine\n");
+      const r = spawnSync(process.execPath, [join(repo, "dist/bin.js"), "init", "--dir", dir], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, ".github/workflows/render-and-diff.yml")).equals(readFileSync(join(templatesDir, "render-and-diff.yml")))).toBe(true);
+      expect(readFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "utf8")).toBe("# mine\n");
+      expect(r.stderr).toContain("kept the existing .github/workflows/commit-rendered.yml");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("render-and-diff.yml", () => {
   const wf = workflow("render-and-diff.yml");
   const all = steps(wf);
@@ -123,6 +155,11 @@ describe("render-and-diff.yml", () => {
   it("uses Node 22 and npm ci", () => {
     for (const s of all.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with?.["node-version"]).toBe(22);
     expect(runs).toContain("npm ci");
+  });
+
+  it("the plan job fetches history, so plan finds the merge base with the default branch", () => {
+    const checkout = wf.jobs.review!.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with?.["fetch-depth"]).toBe(0);
   });
 
   it("renders with --check, plans and diffs as markdown, and tolerates only diff's exit code 1", () => {

@@ -227,12 +227,7 @@ export interface KubeconformOptions {
 
 /** The argument vector {@link runKubeconform} passes (exported so it can be tested and shown). */
 export function kubeconformArgs(opts: Omit<KubeconformOptions, "binary" | "cwd" | "timeoutMs">): string[] {
-  if (!/^(\d+\.\d+\.\d+|master)$/.test(opts.kubernetesVersion)) {
-    throw new UsageError(
-      `kubeconform needs a full Kubernetes version such as 1.33.1, not "${opts.kubernetesVersion}"`,
-      "kubeconform looks up schemas by the exact x.y.z version",
-    );
-  }
+  assertKubernetesVersion(opts.kubernetesVersion);
   if (opts.dirs.length === 0) {
     // With no file argument kubeconform reads stdin; that is never what a caller means.
     throw new Error("runKubeconform: no files or directories to check");
@@ -244,6 +239,19 @@ export function kubeconformArgs(opts: Omit<KubeconformOptions, "binary" | "cwd" 
   // Go's flag package stops at `--`, so a file name starting with `-` is not taken for a flag.
   args.push("--", ...opts.dirs);
   return args;
+}
+
+/**
+ * A version kubeconform accepts: a full `x.y.z` (it rejects `1.33`) or `master`.
+ * @throws UsageError otherwise
+ */
+export function assertKubernetesVersion(version: string): void {
+  if (!/^(\d+\.\d+\.\d+|master)$/.test(version)) {
+    throw new UsageError(
+      `kubeconform needs a full Kubernetes version such as 1.33.1, not "${version}"`,
+      "kubeconform looks up schemas by the exact x.y.z version",
+    );
+  }
 }
 
 /**
@@ -298,6 +306,24 @@ function isSingleDocument(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Runs `kubeconform -v` and returns the version it prints, so a binary that cannot run (wrong
+ * architecture, not kubeconform, a broken wrapper) is a usage error before any check starts,
+ * not a confusing finding.
+ *
+ * @throws UsageError when it does not start, fails, or prints no version
+ */
+export async function probeKubeconform(binary: string, timeoutMs = 15_000): Promise<string> {
+  const hint = "pass the path of a kubeconform binary (v0.7.0) for this machine, e.g. --kubeconform ./kubeconform";
+  const run = await runTool(binary, ["-v"], { timeoutMs, notFoundHint: hint });
+  const version = /^v?\d+\.\d+\.\d+\S*$/m.exec(run.stdout.trim())?.[0];
+  if (run.timedOut || run.rc !== 0 || !version) {
+    const why = run.timedOut ? "it did not answer" : `exit code ${run.rc ?? run.signal}${firstLines(run.stdout + "\n" + run.stderr) ? `: ${firstLines(run.stdout + "\n" + run.stderr, 2)}` : ""}`;
+    throw new UsageError(`${binary} does not run as kubeconform (\`-v\` printed no version; ${why})`, hint);
+  }
+  return version;
 }
 
 /**

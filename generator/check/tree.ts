@@ -20,6 +20,8 @@ export interface ParsedObject {
 
 export interface TreeCheck {
   objects: ParsedObject[];
+  /** Objects cloud-init drops into K3s's auto-deploy directory (file: `bootstrap/NODE.yaml#PATH`). */
+  embedded?: ParsedObject[];
   diagnostics: Diagnostic[];
 }
 
@@ -52,6 +54,7 @@ export function objectId(o: Record<string, unknown>): string {
 export async function checkTree(files: readonly RenderedFile[], gitopsPath: string): Promise<TreeCheck> {
   const diagnostics: Diagnostic[] = [];
   const objects: ParsedObject[] = [];
+  const embeddedObjects: ParsedObject[] = [];
   for (const f of files) {
     if (f.kind === "manifest") {
       const parsed = parseManifests(f.path, f.text, f.app);
@@ -64,6 +67,7 @@ export async function checkTree(files: readonly RenderedFile[], gitopsPath: stri
       for (const embedded of ci.manifests) {
         const parsed = parseManifests(`${f.path}#${embedded.path}`, embedded.content);
         diagnostics.push(...parsed.diagnostics);
+        embeddedObjects.push(...parsed.objects);
         for (const o of parsed.objects) diagnostics.push(...(await validateObject(o)));
       }
     }
@@ -77,7 +81,7 @@ export async function checkTree(files: readonly RenderedFile[], gitopsPath: stri
     diagnostics.push(...(await validateObject(o)));
   }
   diagnostics.push(...treeIntegrity(files, objects, gitopsPath));
-  return { objects, diagnostics };
+  return { objects, embedded: embeddedObjects, diagnostics };
 }
 
 async function validateObject(o: ParsedObject): Promise<Diagnostic[]> {

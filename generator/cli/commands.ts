@@ -11,10 +11,13 @@ export const COMMANDS: readonly { name: string; load: () => Promise<{ register: 
   { name: "validate", load: () => import("./validate.js") },
   { name: "render", load: () => import("./render.js") },
   { name: "diff", load: () => import("./diff.js") },
+  { name: "check", load: () => import("./check.js") },
+  { name: "plan", load: () => import("./plan.js") },
   { name: "userdata", load: () => import("./userdata.js") },
   { name: "explain", load: () => import("./explain.js") },
   { name: "keygen", load: () => import("./keygen.js") },
   { name: "seal", load: () => import("./seal.js") },
+  { name: "dns", load: () => import("./dns.js") },
 ];
 
 /** Names of every CLI command (workflows and docs are checked against this list). */

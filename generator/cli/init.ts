@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { error, UserError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
 import { packageRoot } from "../render/templates.js";
@@ -12,11 +12,11 @@ const README_MARKER = "<!-- slipway -->";
 export function register(program: Command): void {
   program
     .command("init")
-    .summary("scaffold cluster.yaml, .gitignore and a README section")
-    .description("Creates cluster.yaml (with the yaml-language-server $schema line for editor completion), cluster.schema.json beside it, .slipway/ in .gitignore (secrets live there), and a README section explaining the workflow. Refuses to overwrite an existing cluster.yaml.")
+    .summary("scaffold cluster.yaml, .gitignore, a README section and the sealing key pair")
+    .description("Creates cluster.yaml (with the yaml-language-server $schema line for editor completion), cluster.schema.json beside it, .slipway/ in .gitignore (secrets live there), a README section explaining the workflow, and the Sealed Secrets key pair (as `slipway keygen`: private key in .slipway/, certificate at bootstrap/sealed-secrets.crt). Also writes the CI workflows .github/workflows/render-and-diff.yml and commit-rendered.yml (kept if present). Refuses to overwrite an existing cluster.yaml; keeps existing keys.")
     .option("--dir <dir>", "repository directory", ".")
     .addHelpText("after", "\nExamples:\n  $ npx slipway init\n  $ slipway init --dir infra/")
-    .action(action((opts: { dir: string }) => {
+    .action(action(async (opts: { dir: string }) => {
       const dir = resolve(opts.dir);
       const spec = join(dir, "cluster.yaml");
       if (existsSync(spec)) {
@@ -29,9 +29,41 @@ export function register(program: Command): void {
       const readme = join(dir, "README.md");
       const current = existsSync(readme) ? readFileSync(readme, "utf8") : "";
       if (!current.includes(README_MARKER)) writeFileAtomic(readme, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${readFileSync(join(root, "templates/init/README-section.md"), "utf8")}`);
+      writeWorkflows(dir, root);
+      await ensureKeys(dir);
       err(`created ${spec}; next: edit it, then run \`slipway validate\` and \`slipway render\``);
       return 0;
     }));
+}
+
+/**
+ * The Sealed Secrets key pair, as `slipway keygen` makes it: private key into .slipway/ (git-ignored),
+ * certificate to bootstrap/sealed-secrets.crt. Keys or a certificate already there are kept.
+ */
+async function ensureKeys(dir: string): Promise<void> {
+  const store = await import("../secrets/key-store.js");
+  const existing = await store.loadKeys(dir);
+  if (existing.length > 0 || existsSync(store.certificateFileOf(dir))) {
+    err(`kept the existing Sealed Secrets key material (${existing.length} private key(s) in ${store.KEY_DIR}/)`);
+    return;
+  }
+  const key = await store.initKeys(dir, new Date());
+  err(`created the Sealed Secrets key pair: private key ${store.KEY_DIR}/${key.id}.pem (never commit it; back it up), certificate ${store.CERTIFICATE_FILE} (commit it)`);
+}
+
+/** The GitHub workflows Slipway runs on itself (templates/workflows/, the one copy), into .github/workflows/; existing files are kept. */
+function writeWorkflows(dir: string, root: string): void {
+  const from = join(root, "templates/workflows");
+  for (const name of readdirSync(from).filter((f) => f.endsWith(".yml")).sort()) {
+    const target = join(dir, ".github/workflows", name);
+    if (existsSync(target)) {
+      err(`kept the existing ${relative(dir, target)}`);
+      continue;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileAtomic(target, readFileSync(join(from, name), "utf8"));
+  }
+  err("wrote .github/workflows/ (render-and-diff on pull requests, commit-rendered on main): they run `npm ci` and `npx slipway`, so keep slipway in package.json devDependencies");
 }
 
 function ensureLine(file: string, line: string, comment: string): void {

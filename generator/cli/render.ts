@@ -21,7 +21,11 @@ export function register(program: Command): void {
       const format = parseFormat(opts.format);
       const file = specPath(spec);
       const outDir = resolve(opts.out ?? dirname(file));
-      const r = await renderCluster(file);
+      // The leak scan looks for this repository's secrets too: the environment's tokens and .slipway/.
+      const { loadLeakContext } = await import("../secrets/leak-inputs.js");
+      const leaks = await loadLeakContext(dirname(file), process.env);
+      const r0 = await renderCluster(file, undefined, { leaks: leaks.context });
+      const r = { ...r0, diagnostics: [...leaks.diagnostics, ...r0.diagnostics] };
       if (hasErrors(r.diagnostics) || !r.files) {
         if (format === "json") jsonOut({ ok: false, diagnostics: diagnosticsJson(r.diagnostics) });
         else reportDiagnostics(r.diagnostics, new Map(r.loaded ? [[r.loaded.file, r.loaded.text]] : []));

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { chmodSync } from "node:fs";
 import { dirname } from "node:path";
 import { error, hasErrors, UsageError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .command("userdata")
     .summary("print the complete cloud-init of one node, secrets filled in")
     .description(
-      `Prints the complete cloud-init user-data for NODE, with the secrets filled in: the K3s join token from ${SECRET_ENV.k3sToken} (or .slipway/k3s-token), and for a private repository the Git credentials from ${SECRET_ENV.gitToken} and ${SECRET_ENV.gitUsername}. Give it to any provisioner (Terraform, Pulumi, hcloud, a web form). The output holds secrets: --out writes it with mode 0600.`,
+      `Prints the complete cloud-init user-data for NODE, with the secrets filled in: the K3s join token from ${SECRET_ENV.k3sToken} (or .slipway/k3s-token), for the first server every Sealed Secrets key of .slipway/sealed-secrets/ (made by slipway keygen), and for a private repository the Git credentials from ${SECRET_ENV.gitToken} and ${SECRET_ENV.gitUsername}. Give it to any provisioner (Terraform, Pulumi, hcloud, a web form). The output holds secrets: --out writes it with mode 0600.`,
     )
     .argument("<node>", "node name from spec.nodes")
     .option("--spec <file>", "path of the spec", "cluster.yaml")
@@ -37,6 +38,23 @@ export function register(program: Command): void {
         reportDiagnostics(provision.diagnostics, sources);
         return 1;
       }
+      if (s.resolved?.firstServer.name === nodeName) {
+        // The first server imports the Sealed Secrets keys: every one, rotated ones too.
+        const { loadKeys, keyDirOf } = await import("../secrets/key-store.js");
+        const keys = await loadKeys(dirname(file));
+        if (keys.length === 0) {
+          reportDiagnostics(
+            [
+              error("SW-SECRET-MISSING", `${nodeName} is the first server and imports the Sealed Secrets keys, but there are none in ${keyDirOf(dirname(file))}`, {
+                hint: "Run `slipway keygen` beside cluster.yaml (or copy the .slipway/ folder of the machine where the keys were made), commit bootstrap/sealed-secrets.crt, then run userdata again.",
+              }),
+            ],
+            sources,
+          );
+          return 1;
+        }
+        provision.secrets.sealingKeys = keys;
+      }
       const r = await renderCluster(file, provision.secrets);
       if (hasErrors(r.diagnostics) || !r.files) {
         reportDiagnostics(r.diagnostics, sources);
@@ -47,6 +65,8 @@ export function register(program: Command): void {
       if (opts.out) {
         if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
         writeFileAtomic(opts.out, userData.text, 0o600);
+        // writeFile's mode is only used when it creates the file, and the umask narrows it: enforce it.
+        chmodSync(opts.out, 0o600);
         err(`wrote ${opts.out} (mode 0600, ${Buffer.byteLength(userData.text)} bytes): it holds secrets, keep it out of git`);
       } else out(userData.text);
       return 0;

@@ -4,7 +4,7 @@
  * sealing certificate) are carried over, then each folder is swapped in with two renames. A
  * failed or killed run leaves the old tree; an interrupted swap is repaired on the next run.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { listFiles } from "../render/templates.js";
 import type { RenderedFile } from "../render/render.js";
@@ -24,7 +24,7 @@ export function writeTree(outDir: string, files: readonly RenderedFile[]): { wri
   const staging = mkdtempSync(join(outDir, ".slipway-staging-"));
   const removed: string[] = [];
   try {
-    for (const f of files) writeDurable(join(staging, f.path), f.text);
+    for (const f of files) writeStaged(join(staging, f.path), f.text);
     const slow = Number(process.env.SLIPWAY_TEST_PAUSE_BEFORE_SWAP_MS ?? 0);
     if (slow > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow);
     const wanted = new Set(files.map((f) => f.path));
@@ -65,14 +65,10 @@ function ensureDir(path: string): string {
   return path;
 }
 
-function writeDurable(path: string, text: string): void {
+// No fsync per file: the tree is swapped in by rename, which is what makes a killed run harmless;
+// fsyncing ~50 files cost more than the whole render (a power cut is what git is for).
+function writeStaged(path: string, text: string): void {
   writeFileSync(ensureDir(path), text, { mode: 0o644 });
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Writes one file atomically (temp + rename) with a mode, e.g. 0600 user-data. */

@@ -3,15 +3,21 @@
  * any pod network exists. Bootstrap components (the CNI) run as HelmCharts with `bootstrap: true`,
  * then Argo CD, then the root Application that hands everything else to Argo CD (DOMAIN.md §0.1).
  */
+import { bootstrapKeySecrets } from "../secrets/key-secret.js";
 import type { BootstrapSecrets, Resolved } from "../spec/resolve.js";
 import { toYamlText } from "../yaml.js";
+import { SCRIPT_DIR } from "./components/k3s-node.js";
 import type { Component, NodeFile } from "./types.js";
 
 /** K3s auto-deploy directory (servers only; DOMAIN.md §1.6). */
 export const MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
+/** The manifest that carries the Sealed Secrets key Secrets (basename = AddOn name: RFC 1123, no `_`). */
+export const SEALING_KEYS_MANIFEST = `${MANIFESTS_DIR}/slipway-sealed-secrets-keys.yaml`;
+/** Deletes {@link SEALING_KEYS_MANIFEST} once K3s imported it (components/sealed-secrets.ts). */
+export const IMPORT_KEYS_SCRIPT = `${SCRIPT_DIR}/import-sealing-keys.sh`;
 
 export function day0Files(r: Resolved, components: Component[], secrets: BootstrapSecrets): NodeFile[] {
-  const files: NodeFile[] = [];
+  const files: NodeFile[] = [sealingKeysFile(r, secrets)];
   // Bootstrap charts first in the file list; K3s applies them all, the CNI's job runs without one.
   const day0 = components.filter((c) => c.day0 && c.chart).sort((a, b) => Number(b.day0!.bootstrap) - Number(a.day0!.bootstrap) || (a.name < b.name ? -1 : 1));
   for (const c of day0) {
@@ -42,6 +48,31 @@ export function day0Files(r: Resolved, components: Component[], secrets: Bootstr
   }
   files.push({ path: `${MANIFESTS_DIR}/slipway-root-app.yaml`, template: "apps/root.yaml.hbs", context: rootContext(r), permissions: "0600" });
   return files;
+}
+
+/**
+ * The controller's key Secrets (every key, rotated ones too, all `active`), in the controller's
+ * namespace before the controller exists (DOMAIN.md §3.1-3.2). `userdata` passes the keys; the
+ * committed bootstrap/ has none, and gets a comment-only stand-in at the same path and mode instead
+ * of a placeholder Secret: no fake key material that could pass for real, and a file list identical
+ * to what `userdata` prints (minus the keys), so the committed file shows where they go.
+ */
+function sealingKeysFile(r: Resolved, secrets: BootstrapSecrets): NodeFile {
+  const namespace = r.spec.spec.secrets.sealedSecrets.namespace;
+  const keys = secrets.sealingKeys ?? [];
+  const documents: object[] = [];
+  if (keys.length > 0) {
+    // kube-system always exists; another namespace must exist before K3s can put the keys in it.
+    if (namespace !== "kube-system") documents.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    documents.push(...bootstrapKeySecrets(keys, namespace));
+  }
+  return {
+    path: SEALING_KEYS_MANIFEST,
+    template: "day0/sealed-secrets-keys.yaml.hbs",
+    context: { documents: documents.length > 0 ? documents : false, cleanup: IMPORT_KEYS_SCRIPT },
+    // Private keys: root only.
+    permissions: "0600",
+  };
 }
 
 /** Context of the root Application, shared by rendered/apps/root.yaml and the day-0 copy. */

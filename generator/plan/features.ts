@@ -5,8 +5,14 @@
 import type { Resolved } from "../spec/resolve.js";
 import { argocd } from "./components/argocd.js";
 import { cilium } from "./components/cilium.js";
+import { dnsFailover } from "./components/dns-failover.js";
 import { gvisor } from "./components/gvisor.js";
+import { host } from "./components/host.js";
+import { isolation } from "./components/isolation.js";
+import { istio } from "./components/istio.js";
 import { sealedSecrets } from "./components/sealed-secrets.js";
+import { storage } from "./components/storage.js";
+import { traefik } from "./components/traefik.js";
 import type { Feature } from "./types.js";
 
-export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [cilium, argocd, sealedSecrets, gvisor];
+export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, isolation, dnsFailover];

@@ -2,6 +2,7 @@
 import { placeholderSecrets, type BootstrapSecrets, type Resolved, type ResolvedNode } from "../spec/resolve.js";
 import { userApps } from "./components/apps.js";
 import { k3sNode } from "./components/k3s-node.js";
+import { metadataGuard } from "./components/metadata-guard.js";
 import { day0Files } from "./day0.js";
 import { FEATURES } from "./features.js";
 import type { Component, Feature, NodeContribution, Plan } from "./types.js";
@@ -15,8 +16,10 @@ export function planCluster(r: Resolved, secrets: BootstrapSecrets = placeholder
   const features = FEATURES.map((f) => f(r)).filter((f): f is Feature => f !== undefined);
   const platform = assignWaves(features.flatMap((f) => f.components));
   const apps = assignWaves(userApps(r, appWave(platform)));
-  const components = [...platform, ...apps].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, features, components, secrets) }));
+  // The metadata guard depends on every other Application (destinations, waves), so it comes last.
+  const guard = metadataGuard(r, [...platform, ...apps]);
+  const components = [...platform, ...apps, ...assignWaves(guard.components)].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, [...features, guard], components, secrets) }));
   return { resolved: r, components, nodes };
 }
 

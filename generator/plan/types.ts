@@ -13,12 +13,23 @@ export interface ChartSource {
   values: Record<string, unknown>;
 }
 
+/**
+ * The text of a static file under templates/ (a script that is data, not a template), by
+ * reference: the plan stays free of I/O, and render reads the file beside the templates and hands
+ * its exact bytes to the template as a string, anywhere in a context (emit it with toYaml).
+ */
+export class TemplateAsset {
+  /** @param path relative to templates/, e.g. `manifests/dns-failover/prober.sh` */
+  constructor(readonly path: string) {}
+}
+
 /** One plain manifest file under rendered/manifests/<component>/. */
 export interface ManifestFile {
   /** File name inside the component's folder, e.g. `runtimeclass-gvisor.yaml`. */
   file: string;
   /** Template path under templates/, e.g. `manifests/gvisor/runtimeclass.yaml.hbs`. */
   template: string;
+  /** Values for the template; a TemplateAsset anywhere in it becomes that file's text. */
   context: Record<string, unknown>;
 }
 
@@ -30,6 +41,8 @@ export interface Component {
   chart?: ChartSource;
   /** A folder of the GitOps repository (user apps with `path:`), relative to the repo root. */
   repoPath?: string;
+  /** A folder of another Git repository at a pinned revision (e.g. upstream CRDs). */
+  gitSource?: { repoURL: string; path: string; revision: string };
   manifests: ManifestFile[];
   /** Components that must be synced and healthy first (by name). */
   after: string[];

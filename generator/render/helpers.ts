@@ -2,6 +2,7 @@
  * The only way values enter templates. Each helper emits valid YAML (or shell) for any input and
  * throws on input it cannot represent, never returning "" (helm's toYaml is the warning, STYLE.md).
  */
+import { createHash } from "node:crypto";
 import type { HelperDelegate, HelperOptions } from "handlebars";
 import { toYamlText } from "../yaml.js";
 
@@ -40,12 +41,22 @@ export function int(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Hex SHA-256 of a value's JSON: a checksum annotation on a pod template, so the pods roll when
+ * the config they read changes. For subexpressions only (`{{quote (sha256 x)}}`).
+ */
+export function sha256(v: unknown): string {
+  need("sha256", v);
+  return createHash("sha256").update(JSON.stringify(v)).digest("hex");
+}
+
 /** Registers the helpers; hash argument `indent` for toYaml. */
 export const HELPERS: Record<string, HelperDelegate> = {
   quote: (v: unknown) => quote(v),
   toYaml: (v: unknown, options: HelperOptions) => toYaml(v, Number(options.hash?.indent ?? 0)),
   shq: (v: unknown) => shq(v),
   int: (v: unknown) => int(v),
+  sha256: (v: unknown) => sha256(v),
   // Comparison for {{#if (eq a b)}}; returns a boolean, never text.
   eq: (a: unknown, b: unknown) => a === b,
 };

@@ -2,7 +2,7 @@
  * plan -> text: every file of the tree, in memory. Nothing is written here; the check stage parses
  * everything back before the writer may touch the disk.
  */
-import type { Plan, NodeFile, Component } from "../plan/types.js";
+import { TemplateAsset, type Plan, type NodeFile, type Component } from "../plan/types.js";
 import { rootContext } from "../plan/day0.js";
 import type { ResolvedNode } from "../spec/resolve.js";
 import { TemplateSet } from "./templates.js";
@@ -25,7 +25,7 @@ export function renderPlan(plan: Plan, templates = new TemplateSet()): RenderedF
   const r = plan.resolved;
   const files: RenderedFile[] = [];
   const manifest = (path: string, template: string, context: Record<string, unknown>, app: string) =>
-    files.push({ path, text: templates.render(template, context), kind: "manifest", app });
+    files.push({ path, text: templates.render(template, withAssets(context, templates)), kind: "manifest", app });
 
   manifest(`${RENDERED}/apps/root.yaml`, "apps/root.yaml.hbs", rootContext(r), "root");
   manifest(`${RENDERED}/apps/project.yaml`, "apps/project.yaml.hbs", projectContext(plan), "root");
@@ -51,6 +51,20 @@ export function renderPlan(plan: Plan, templates = new TemplateSet()): RenderedF
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** A context with every TemplateAsset replaced by its file's text (plain objects and arrays only). */
+export function withAssets(context: Record<string, unknown>, templates: TemplateSet): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (v instanceof TemplateAsset) return templates.asset(v.path);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto === Object.prototype || proto === null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(context) as Record<string, unknown>;
+}
+
 function applicationContext(plan: Plan, c: Component & { wave: number }): Record<string, unknown> {
   const g = plan.resolved.spec.spec.gitops;
   const sources: Record<string, unknown>[] = [];
@@ -64,6 +78,7 @@ function applicationContext(plan: Plan, c: Component & { wave: number }): Record
   }
   if (c.manifests.length > 0) sources.push({ repoURL: g.repoURL, targetRevision: g.revision, path: `${g.path}/manifests/${c.name}`, directory: { recurse: true } });
   if (c.repoPath !== undefined) sources.push({ repoURL: g.repoURL, targetRevision: g.revision, path: c.repoPath });
+  if (c.gitSource) sources.push({ repoURL: c.gitSource.repoURL, targetRevision: c.gitSource.revision, path: c.gitSource.path });
   if (sources.length === 0) throw new Error(`plan bug: component ${c.name} has no source`);
   return {
     name: c.name,
@@ -83,7 +98,10 @@ function applicationContext(plan: Plan, c: Component & { wave: number }): Record
 
 function projectContext(plan: Plan): Record<string, unknown> {
   const repos = new Set<string>([plan.resolved.spec.spec.gitops.repoURL]);
-  for (const c of plan.components) if (c.chart) repos.add(c.chart.repoURL);
+  for (const c of plan.components) {
+    if (c.chart) repos.add(c.chart.repoURL);
+    if (c.gitSource) repos.add(c.gitSource.repoURL);
+  }
   return {
     name: plan.resolved.name,
     namespace: plan.resolved.argocdNamespace,
@@ -93,7 +111,7 @@ function projectContext(plan: Plan): Record<string, unknown> {
 }
 
 function writeFile(f: NodeFile, templates: TemplateSet): Record<string, unknown> {
-  const content = f.content ?? templates.render(f.template ?? "", f.context ?? {});
+  const content = f.content ?? templates.render(f.template ?? "", withAssets(f.context ?? {}, templates));
   return {
     path: f.path,
     permissions: f.permissions,

@@ -3,7 +3,7 @@
  * sorted order, files starting with `_` are partials, and no template sees the environment.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { HELPERS } from "./helpers.js";
@@ -21,6 +21,7 @@ export function packageRoot(): string {
 export class TemplateSet {
   private readonly hb = Handlebars.create();
   private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly assets = new Map<string, string>();
   readonly root: string;
 
   constructor(root = join(packageRoot(), "templates")) {
@@ -30,6 +31,23 @@ export class TemplateSet {
       const base = file.split("/").pop()!;
       if (base.startsWith("_")) this.hb.registerPartial(file.replace(/\.hbs$/, ""), readFileSync(join(root, file), "utf8"));
     }
+  }
+
+  /**
+   * The exact text of a static file under templates/ (a TemplateAsset): read like a template, but
+   * never compiled, so its bytes reach the output unchanged.
+   */
+  asset(path: string): string {
+    let text = this.assets.get(path);
+    if (text === undefined) {
+      const file = join(this.root, path);
+      const rel = relative(this.root, file);
+      if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`asset outside templates/: ${path}`);
+      if (!existsSync(file)) throw new Error(`asset not found: templates/${path}`);
+      text = readFileSync(file, "utf8");
+      this.assets.set(path, text);
+    }
+    return text;
   }
 
   render(template: string, context: Record<string, unknown>): string {

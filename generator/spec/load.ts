@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
 import { parseOptions } from "../yaml.js";
+import { earlierDuplicateKey, firstNestedAlias, nodeProblems } from "./locate.js";
 
 export interface LoadedSpec {
   file: string;
@@ -28,14 +29,19 @@ export function loadSpecFile(file: string): LoadResult {
   try {
     stat = statSync(file);
   } catch {
-    return fail(file, "SW-FILE-MISSING", `no such file: ${file}`, "Run `slipway init` to create a cluster.yaml, or pass the path of yours.");
+    return fail(file, "SW-FILE-MISSING", "no such file", "Run `slipway init` to create a cluster.yaml, or pass the path of yours.");
   }
   if (stat.isDirectory()) {
-    return fail(file, "SW-FILE-IS-DIRECTORY", `${file} is a directory, not a cluster.yaml`, `Pass the spec file itself, e.g. ${file.replace(/\/$/, "")}/cluster.yaml.`);
+    return fail(file, "SW-FILE-IS-DIRECTORY", "this is a directory, not a cluster.yaml file", `Pass the spec file itself, e.g. ${file.replace(/\/$/, "")}/cluster.yaml.`);
   }
   const bytes = readFileSync(file);
-  if (bytes.includes(0) || !isUtf8(bytes)) {
-    return fail(file, "SW-FILE-BINARY", `${file} is not a text file (it holds binary data)`, "cluster.yaml must be UTF-8 YAML text.");
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    return fail(file, "SW-FILE-BINARY", `not a text file: it holds binary data (a NUL byte on line ${lineOfByte(bytes, nul)})`, "cluster.yaml must be UTF-8 YAML text; check that you passed the right file.");
+  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== undefined) {
+    return fail(file, "SW-FILE-ENCODING", `not UTF-8 text: byte 0x${bytes[bad]!.toString(16)} on line ${lineOfByte(bytes, bad)} is not valid UTF-8`, "Save cluster.yaml as UTF-8 (this looks like Latin-1 or another legacy encoding).");
   }
   return parseSpecText(file, bytes.toString("utf8"));
 }
@@ -43,55 +49,143 @@ export function loadSpecFile(file: string): LoadResult {
 /** Parses spec text; pure, so tests and `userdata` can feed text directly. */
 export function parseSpecText(file: string, rawText: string): LoadResult {
   const text = rawText.startsWith("\uFEFF") ? rawText.slice(1) : rawText;
-  if (text.trim() === "" || isOnlyComments(text)) {
-    return fail(file, "SW-FILE-EMPTY", `${file} is empty`, "Start from `slipway init`, which writes a commented cluster.yaml.");
+  if (text.trim() === "") {
+    return fail(file, "SW-FILE-EMPTY", "the file is empty", "Start from `slipway init`, which writes a commented cluster.yaml.");
+  }
+  if (isOnlyComments(text)) {
+    return fail(file, "SW-FILE-EMPTY", "the file holds only comments, no cluster", "Start from `slipway init`, which writes a commented cluster.yaml.");
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...parseOptions, lineCounter: lines });
+  const at = (offset: number) => ({ file, ...lines.linePos(offset) });
   const diagnostics: Diagnostic[] = [];
-  for (const e of doc.errors) diagnostics.push(yamlProblem(file, lines, e.code, e.message, e.pos[0]));
+  // yaml often reports one mistake several times on the same line; the first says it best.
+  const seenLines = new Set<number>();
+  for (const e of doc.errors) {
+    const d = yamlProblem(file, text, doc, lines, e.code, e.message, e.pos[0]);
+    if (seenLines.has(d.line ?? 0)) continue;
+    seenLines.add(d.line ?? 0);
+    diagnostics.push(d);
+  }
   for (const w of doc.warnings) {
-    const d = yamlProblem(file, lines, w.code, w.message, w.pos[0]);
-    diagnostics.push({ ...d, severity: "warning" });
+    if (w.code === "TAG_RESOLVE_FAILED") {
+      const tag = /: (\S+)$/.exec(w.message)?.[1] ?? "";
+      diagnostics.push(error("SW-YAML-TAG", `unknown YAML tag ${tag}`.trim(), { ...at(w.pos[0]), hint: "cluster.yaml holds plain values: remove the tag. Secrets do not go in cluster.yaml (see `slipway seal` and `slipway userdata`)." }));
+      continue;
+    }
+    const d = yamlProblem(file, text, doc, lines, w.code, w.message, w.pos[0]);
+    diagnostics.push({ ...d, severity: "warning", message: d.message.replace(/^YAML syntax error: /, "YAML: ") });
   }
   // yaml stops at the first document; a second one is most likely a pasted manifest.
   const more = /^---\s*(#.*)?$/m.exec(text.slice(doc.range[2]));
-  if (doc.errors.length === 0 && more) {
-    const offset = doc.range[2] + more.index;
-    const pos = lines.linePos(offset);
-    diagnostics.push(
-      error("SW-YAML-MULTIPLE-DOCUMENTS", "cluster.yaml must hold exactly one YAML document", {
-        file, line: pos.line, col: pos.col, hint: "Remove the `---` separator and everything after it; one file describes one cluster.",
-      }),
-    );
+  if (doc.errors.length === 0 && more) diagnostics.push(multipleDocuments(at(doc.range[2] + more.index)));
+  const loaded = (value: unknown): LoadedSpec => ({ file, text, doc, lines, value });
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, spec: loaded(undefined) };
+  for (const p of nodeProblems(doc)) {
+    if (p.kind === "unresolved-alias") {
+      diagnostics.push(error("SW-YAML-ALIAS", `alias *${p.name} has no anchor &${p.name} before it`, { ...at(p.offset), hint: `Define the anchor first (key: &${p.name} value), or write the value here; a value starting with * must be quoted.` }));
+    } else {
+      diagnostics.push(error("SW-YAML-MERGE-KEY", "merge keys (<<) are not supported", { ...at(p.offset), hint: "cluster.yaml is read as YAML 1.2, where << is an ordinary key, not a merge (and Kubernetes or Helm reading it later would merge it): write the keys out." }));
+    }
   }
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, spec: { file, text, doc, lines, value: undefined } };
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, spec: loaded(undefined) };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml throws (not reports) when aliases expand past maxAliasCount: a "billion laughs" file.
+    if (!(e instanceof ReferenceError)) throw e;
+    diagnostics.push(error("SW-YAML-ALIAS", "aliases expand to too much data (more than 100 copies of one anchor)", { ...at(firstNestedAlias(doc) ?? 0), hint: "Write the values out, or nest fewer aliases of aliases; Slipway refuses input that expands like a YAML bomb." }));
+    return { diagnostics, spec: loaded(undefined) };
+  }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     diagnostics.push(
-      error("SW-YAML-NOT-A-MAP", "cluster.yaml must be a YAML mapping (apiVersion, kind, metadata, spec)", {
-        file, line: 1, col: 1, hint: "Start from `slipway init`, which writes a commented cluster.yaml.",
+      error("SW-YAML-NOT-A-MAP", `cluster.yaml must be a YAML mapping (apiVersion, kind, metadata, spec), not ${Array.isArray(value) ? "a list" : "a single value"}`, {
+        ...at(doc.contents?.range[0] ?? 0), hint: "Start from `slipway init`, which writes a commented cluster.yaml.",
       }),
     );
-    return { diagnostics };
+    return { diagnostics, spec: loaded(undefined) };
   }
-  return { diagnostics, spec: { file, text, doc, lines, value } };
+  return { diagnostics, spec: loaded(value) };
 }
 
-function yamlProblem(file: string, lines: LineCounter, code: string, message: string, offset: number): Diagnostic {
+function multipleDocuments(where: { file: string; line: number; col: number }): Diagnostic {
+  return error("SW-YAML-MULTIPLE-DOCUMENTS", "cluster.yaml must hold exactly one YAML document", {
+    ...where, hint: "Remove the `---` separator and everything after it; one file describes one cluster.",
+  });
+}
+
+function yamlProblem(file: string, text: string, doc: Document.Parsed, lines: LineCounter, code: string, message: string, offset: number): Diagnostic {
   const pos = lines.linePos(offset);
   const first = message.split("\n")[0] ?? message;
   // yaml appends its own "at line X, column Y" and a code frame; we print our own.
   const clean = first.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "MULTIPLE_DOCS") return multipleDocuments({ file, ...pos });
   if (code === "DUPLICATE_KEY") {
-    return error("SW-YAML-DUPLICATE-KEY", clean.replace(/^Map keys must be unique$/, "duplicate key: this key already appears earlier in the same mapping"), {
+    const prev = earlierDuplicateKey(doc, offset);
+    const where = prev ? lines.linePos(prev.offset) : undefined;
+    const what = prev ? `duplicate key ${JSON.stringify(prev.key)} (already on line ${where!.line})` : "duplicate key: this key already appears earlier in the same mapping";
+    return error("SW-YAML-DUPLICATE-KEY", what, {
       file, line: pos.line, col: pos.col, hint: "Each key may appear once per mapping; merge the two entries.",
     });
   }
   if (/tab/i.test(message)) {
     return error("SW-YAML-TAB", "tab character used for indentation", { file, line: pos.line, col: pos.col, hint: "YAML indents with spaces only; replace the tab with spaces." });
   }
-  return error("SW-YAML-SYNTAX", `YAML syntax error: ${clean}`, { file, line: pos.line, col: pos.col, hint: yamlHint(code) });
+  const quote = /^Missing closing (["'])quote/.exec(clean)?.[1];
+  if (quote) {
+    // yaml reports the end of the file; the mistake is where the quoted string starts.
+    const open = openingQuote(text, offset, quote);
+    const p = lines.linePos(open);
+    return error("SW-YAML-SYNTAX", `YAML syntax error: this ${quote === '"' ? "double" : "single"} quote is never closed`, {
+      file, line: p.line, col: p.col, hint: `Add the closing ${quote} at the end of the value; everything after this quote is read as one string.`,
+    });
+  }
+  const flow = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.exec(clean);
+  if (flow) {
+    const close = flow[2]!;
+    const open = openingBracket(text, offset, close === "}" ? "{" : "[", close);
+    const p = lines.linePos(open);
+    return error("SW-YAML-SYNTAX", `YAML syntax error: this ${close === "}" ? "{" : "["} is never closed with ${close}`, {
+      file, line: p.line, col: p.col, hint: `Close the flow ${flow[1]} with ${close} before the next key, or write it in block style.`,
+    });
+  }
+  // yaml points at the start of a badly indented line; the caret goes to its first character.
+  let at = offset;
+  while (text[at] === " " && at < text.length) at++;
+  const p = text.slice(offset, at).includes("\n") ? pos : lines.linePos(at);
+  const said = clean === "Sequence item without - indicator" ? "unexpected indentation (this line is read as a list item without \"- \")" : clean;
+  return error("SW-YAML-SYNTAX", `YAML syntax error: ${said}`, { file, line: p.line, col: p.col, hint: yamlHint(code) });
+}
+
+/** The opening quote of a string that runs to `end`: the last unescaped `quote` before it. */
+function openingQuote(text: string, end: number, quote: string): number {
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] !== quote) continue;
+    if (quote === '"') {
+      let slashes = 0;
+      while (text[i - 1 - slashes] === "\\") slashes++;
+      if (slashes % 2 === 1) continue;
+    } else if (text[i - 1] === "'") {
+      i--; // '' is an escaped quote inside a single-quoted string
+      continue;
+    }
+    return i;
+  }
+  return end;
+}
+
+/** The unmatched opening bracket before `end` (quotes ignored; a heuristic for the message only). */
+function openingBracket(text: string, end: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return end;
 }
 
 function yamlHint(code: string): string {
@@ -117,11 +211,26 @@ function isOnlyComments(text: string): boolean {
   return text.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("#"));
 }
 
-function isUtf8(bytes: Buffer): boolean {
+/** Index of the first byte that is not valid UTF-8, if any (the index only feeds the message). */
+function firstInvalidUtf8(bytes: Buffer): number | undefined {
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
+    return undefined;
   } catch {
-    return false;
+    // Find the byte with a plain scan of sequence lengths (overlong forms fall back to byte 0).
+    for (let i = 0; i < bytes.length; ) {
+      const c = bytes[i]!;
+      const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+      if (n < 0) return i;
+      for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k]! & 0xc0) !== 0x80) return i;
+      i += n + 1;
+    }
+    return 0;
   }
+}
+
+function lineOfByte(bytes: Buffer, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (bytes[i] === 10) line++;
+  return line;
 }

@@ -2,7 +2,7 @@
  * From a spec path (ajv instancePath or path segments) to a line and column in cluster.yaml. The
  * only place that walks yaml's node tree, so a yaml upgrade touches one file (STYLE.md).
  */
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair } from "yaml";
+import { isCollection, isMap, isNode, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair } from "yaml";
 import type { LoadedSpec } from "./load.js";
 
 export interface Position {

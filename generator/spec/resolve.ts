@@ -15,8 +15,12 @@ export interface BootstrapSecrets {
   k3sToken: string;
   gitUsername?: string;
   gitToken?: string;
-  /** PEM pairs of the Sealed Secrets keys, oldest first (first server only). */
-  sealingKeys?: { name: string; certPem: string; keyPem: string }[];
+  /**
+   * The Sealed Secrets key pairs from .slipway/sealed-secrets/ (key-store `StoredKey` fits), every
+   * one, rotated ones too; the first server imports them as the controller's key Secrets. Absent in
+   * the committed bootstrap/ (a secret-free placeholder file stands there instead).
+   */
+  sealingKeys?: { index: number; certificatePem: string; privateKeyPem: string }[];
 }
 
 /** The secret-free stand-ins committed in bootstrap/. */
@@ -83,6 +87,28 @@ export interface Resolved {
   agentCommon: Record<string, K3sArgValue>;
   /** Namespace of Argo CD and its Applications. */
   argocdNamespace: string;
+  /** Files beside the spec the plan uses; set by the pipeline's I/O edge (absent: none). */
+  repo?: RepoInputs;
+}
+
+/**
+ * What the repository holds besides cluster.yaml and goes into the tree: read by the pipeline
+ * (generator/secrets/repo-inputs.ts), never by the plan itself, which stays pure.
+ */
+export interface RepoInputs {
+  /** bootstrap/sealed-secrets.crt (the newest key's certificate), when committed. */
+  certificate?: { file: string; pem: string; fingerprint: string };
+  /** Validated SealedSecrets from sealed-secrets/<namespace>/<name>.yaml, sorted by namespace, name. */
+  sealedSecrets: RepoSealedSecret[];
+}
+
+/** One SealedSecret file, parsed, runtime fields dropped. */
+export interface RepoSealedSecret {
+  /** Path relative to the repository, e.g. `sealed-secrets/web/db.yaml`. */
+  file: string;
+  namespace: string;
+  name: string;
+  object: Record<string, unknown>;
 }
 
 export function resolve(spec: ClusterSpec): Resolved {

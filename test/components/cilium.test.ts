@@ -101,7 +101,7 @@ describe("cilium rules", () => {
       "    cilium: {kubeProxyReplacement: true}",
     );
     const r = await render(text);
-    expect(problems(r)).toEqual([["error", "SW-CILIUM-APISERVER-LB-DISABLED", "spec.k3s.args.disable-apiserver-lb", 13]]);
+    expect(problems(r, "SW-CILIUM")).toEqual([["error", "SW-CILIUM-APISERVER-LB-DISABLED", "spec.k3s.args.disable-apiserver-lb", 13]]);
   });
 
   it("KPR follows a moved lb-server-port", async () => {

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import type { DnsFailoverInput, DnsNode } from "../../generator/dns/zone-config.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -296,4 +297,35 @@ export function envFor(pairs: { name: string; value: string }[], config: string,
   const env: Record<string, string> = {};
   for (const { name, value } of pairs) env[name] = value;
   return { ...env, CONFIG: config, ZONE_DIR: zoneDir };
+}
+
+/** A Corefile server block or directive: its words and, if it has `{ ... }`, its children. */
+export interface CoreNode {
+  words: string[];
+  children?: CoreNode[];
+}
+
+/** Enough of Caddyfile syntax for our output: comments, lines of words, nested braces. */
+export function parseCorefile(text: string): CoreNode[] {
+  const root: CoreNode[] = [];
+  const stack: CoreNode[][] = [root];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (line === "") continue;
+    const current = stack[stack.length - 1] as CoreNode[];
+    if (line === "}") {
+      expect(stack.length, "unbalanced }").toBeGreaterThan(1);
+      stack.pop();
+      continue;
+    }
+    const opens = line.endsWith("{");
+    const node: CoreNode = { words: line.replace(/\{$/, "").trim().split(/\s+/) };
+    current.push(node);
+    if (opens) {
+      node.children = [];
+      stack.push(node.children);
+    }
+  }
+  expect(stack.length, "unclosed {").toBe(1);
+  return root;
 }

@@ -13,6 +13,7 @@ import {
   zoneNameProblems,
   type DnsFailoverInput,
 } from "../../generator/dns/zone-config.js";
+import { parseCorefile, type CoreNode } from "./helpers.js";
 
 const n1 = { name: "node-1", address: "203.0.113.11" };
 const n2 = { name: "node-2", address: "203.0.113.12" };
@@ -208,37 +209,6 @@ describe("proberEnv", () => {
     expect(tcp.map((e) => e.name)).not.toContain("PROBE_PATH");
   });
 });
-
-/** A Corefile server block or directive: its words and, if it has `{ ... }`, its children. */
-interface CoreNode {
-  words: string[];
-  children?: CoreNode[];
-}
-
-/** Enough of Caddyfile syntax for our output: comments, lines of words, nested braces. */
-function parseCorefile(text: string): CoreNode[] {
-  const root: CoreNode[] = [];
-  const stack: CoreNode[][] = [root];
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/#.*$/, "").trim();
-    if (line === "") continue;
-    const current = stack[stack.length - 1] as CoreNode[];
-    if (line === "}") {
-      expect(stack.length, "unbalanced }").toBeGreaterThan(1);
-      stack.pop();
-      continue;
-    }
-    const opens = line.endsWith("{");
-    const node: CoreNode = { words: line.replace(/\{$/, "").trim().split(/\s+/) };
-    current.push(node);
-    if (opens) {
-      node.children = [];
-      stack.push(node.children);
-    }
-  }
-  expect(stack.length, "unclosed {").toBe(1);
-  return root;
-}
 
 describe("corefile", () => {
   it("serves only the zone, from the prober's file with reload, bound to the env-substituted address", () => {

@@ -13,6 +13,15 @@ export const kubeSchemasAvailable = existsSync(DIR);
 
 const cache = new Map<string, ValidateFunction | null>();
 
+/**
+ * The schemas' patterns are Go (RE2) regular expressions; Cilium's CRDs use one-letter Unicode
+ * classes (`\PC`) that JavaScript spells `\P{C}` (as test/components/_platform.ts does).
+ */
+function goRegExp(pattern: string, flags: string): RegExp {
+  return new RegExp(pattern.replace(/\\([pP])([A-Z])/g, "\\$1{$2}"), flags);
+}
+goRegExp.code = "new RegExp";
+
 function schemaFile(apiVersion: string, kind: string): string[] {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const k = kind.toLowerCase();
@@ -26,7 +35,7 @@ export function validateKube(obj: Record<string, unknown>): string[] {
   let v = cache.get(key);
   if (v === undefined) {
     const file = schemaFile(String(obj.apiVersion), String(obj.kind)).find((f) => existsSync(f));
-    v = file ? new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(file, "utf8"))) : null;
+    v = file ? new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } }).compile(JSON.parse(readFileSync(file, "utf8"))) : null;
     cache.set(key, v);
   }
   if (v === null) return [`no schema for ${key}`];

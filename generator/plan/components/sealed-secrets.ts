@@ -1,32 +1,132 @@
 /**
- * Sealed Secrets controller: the name and namespace kubeseal expects by default
- * (sealed-secrets-controller in kube-system, DOMAIN.md §3.2) and key renewal off, so it adopts
- * the bootstrap key the first server imports and never silently makes its own.
+ * Sealed Secrets (DOMAIN.md §3), failing closed:
+ * - the controller, named and placed where kubeseal looks by default (sealed-secrets-controller in
+ *   kube-system, DOMAIN.md §3.2), with key renewal off, so it adopts the bootstrap keys the first
+ *   server imports (day0.ts) and never silently makes its own;
+ * - a check Job that turns the Application red when the controller's active key is not the
+ *   committed certificate's key (rendered when bootstrap/sealed-secrets.crt exists);
+ * - on the first server, a script that deletes the key manifest once K3s has imported it;
+ * - the repository's SealedSecrets (sealed-secrets/<namespace>/<name>.yaml), one Application per
+ *   namespace (`secrets-<namespace>`).
+ *
+ * Chart value names, checked against the chart's values (sealed-secrets 2.18.x: carvel/package.yaml
+ * `sealedsecrets.bitnami.com.2.18.1` valuesSchema lists `fullnameOverride` and `keyrenewperiod`
+ * "Specifies key renewal period", type string; helm/sealed-secrets/templates/deployment.yaml passes
+ * `--key-renew-period {{ .Values.keyrenewperiod | quote }}` only `if .Values.keyrenewperiod`, and the
+ * Service is named by the fullname on `service.port` 8080; github.com/bitnami-labs/sealed-secrets).
  */
+import { cmp } from "../../diagnostics.js";
+import { KEY_LABEL } from "../../secrets/key-secret.js";
+import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
+import { IMPORT_KEYS_SCRIPT, SEALING_KEYS_MANIFEST } from "../day0.js";
 import { mergeValues } from "../merge-values.js";
-import { component, type Feature } from "../types.js";
-import type { Resolved } from "../../spec/resolve.js";
+import { component, TemplateAsset, type Component, type Feature, type NodeContribution } from "../types.js";
 import { CHART_REPOS } from "./versions.js";
+
+/** kubeseal's default `--controller-name`; the chart's own default fullname is `sealed-secrets`. */
+export const CONTROLLER_NAME = "sealed-secrets-controller";
+/** The chart's `service.port` default (values.yaml). */
+const CONTROLLER_PORT = 8080;
+/** Small image with sh, wget, sed and tr for the key check (the same pin other components use). */
+export const KEY_CHECK_IMAGE = "docker.io/library/busybox:1.37.0";
+/** Attempts of 5 s the import script waits for K3s to import the keys. */
+const IMPORT_ATTEMPTS = 120;
+
+export function sealedSecretsValues(r: Resolved): Record<string, unknown> {
+  return mergeValues(
+    {
+      fullnameOverride: CONTROLLER_NAME,
+      // A string: the chart passes the flag only when the value is truthy, and a number 0 is not
+      // (the controller would then renew every 30 days); "0" disables renewal (DOMAIN.md §3.2).
+      keyrenewperiod: "0",
+    },
+    r.spec.spec.secrets.sealedSecrets.values,
+  );
+}
+
+/** URL of the certificate the controller seals with (`kubeseal --fetch-cert` reads the same). */
+export function controllerCertURL(r: Resolved, values: Record<string, unknown>): string {
+  const name = typeof values.fullnameOverride === "string" && values.fullnameOverride !== "" ? values.fullnameOverride : "sealed-secrets";
+  const service = values.service as Record<string, unknown> | undefined;
+  const port = typeof service?.port === "number" ? service.port : CONTROLLER_PORT;
+  return `http://${name}.${r.spec.spec.secrets.sealedSecrets.namespace}:${port}/v1/cert.pem`;
+}
 
 export function sealedSecrets(r: Resolved): Feature {
   const cfg = r.spec.spec.secrets.sealedSecrets;
-  const values = mergeValues(
-    {
-      fullnameOverride: "sealed-secrets-controller",
-      // "0" disables renewal; the chart wants a string (DOMAIN.md §3.2).
-      keyrenewperiod: "0",
-    },
-    cfg.values,
+  const values = sealedSecretsValues(r);
+  const cert = r.repo?.certificate;
+  const controller = component({
+    name: "sealed-secrets",
+    namespace: cfg.namespace,
+    chart: { repoURL: CHART_REPOS.sealedSecrets, chart: "sealed-secrets", version: cfg.version, releaseName: "sealed-secrets", values },
+    manifests: cert
+      ? [
+          {
+            file: "key-check.yaml",
+            template: "manifests/sealed-secrets/key-check.yaml.hbs",
+            context: {
+              namespace: cfg.namespace,
+              data: { "cert.pem": cert.pem },
+              fingerprint: cert.fingerprint,
+              jobName: `sealed-secrets-key-check-${cert.fingerprint.slice(0, 12)}`,
+              url: controllerCertURL(r, values),
+              image: KEY_CHECK_IMAGE,
+              command: ["/bin/sh", "-c", new TemplateAsset("manifests/sealed-secrets/key-check.sh")],
+            },
+          },
+        ]
+      : [],
+    providesCrds: ["bitnami.com"],
+    finalizer: false,
+  });
+  return { components: [controller, ...sealedSecretApps(r)], node: importKeysNode };
+}
+
+/**
+ * One Application per namespace holding that namespace's SealedSecrets. Its destination is the
+ * namespace, so Argo CD creates it (CreateNamespace) before the SealedSecrets, in the wave after the
+ * controller: a single Application could only create one namespace, and the Applications that
+ * deploy into the others sync later, after platform waves.
+ */
+export function sealedSecretApps(r: Resolved): Component[] {
+  const byNamespace = new Map<string, NonNullable<Resolved["repo"]>["sealedSecrets"]>();
+  for (const s of r.repo?.sealedSecrets ?? []) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s]);
+  return [...byNamespace.keys()].sort(cmp).map((namespace) =>
+    component({
+      name: `secrets-${namespace}`,
+      namespace,
+      manifests: byNamespace.get(namespace)!.map((s) => ({
+        file: `${s.name}.yaml`,
+        template: "manifests/secrets/sealed-secret.yaml.hbs",
+        context: { source: s.file, object: s.object },
+      })),
+      after: ["sealed-secrets"],
+      usesCrds: ["bitnami.com"],
+    }),
   );
+}
+
+/** The first server deletes the key manifest once K3s has imported the keys. */
+function importKeysNode(node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
+  if (!node.first) return undefined;
   return {
-    components: [
-      component({
-        name: "sealed-secrets",
-        namespace: cfg.namespace,
-        chart: { repoURL: CHART_REPOS.sealedSecrets, chart: "sealed-secrets", version: cfg.version, releaseName: "sealed-secrets", values },
-        providesCrds: ["bitnami.com"],
-        finalizer: false,
-      }),
+    files: [
+      {
+        path: IMPORT_KEYS_SCRIPT,
+        template: "cloud-init/import-sealing-keys.sh.hbs",
+        context: {
+          manifest: SEALING_KEYS_MANIFEST,
+          namespace: r.spec.spec.secrets.sealedSecrets.namespace,
+          label: KEY_LABEL,
+          attempts: IMPORT_ATTEMPTS,
+          minutes: Math.round((IMPORT_ATTEMPTS * 5) / 60),
+        },
+        permissions: "0755",
+        owner: "root:root",
+      },
     ],
+    afterK3s: [IMPORT_KEYS_SCRIPT],
   };
 }
+

@@ -5,7 +5,7 @@ import type { Rule } from "./context.js";
 /** Names of Applications Slipway renders itself; a user app may not take one. */
 export const PLATFORM_APP_NAMES = [
   "root", "argocd", "sealed-secrets", "cilium", "traefik", "gateway-api", "istio-base", "istiod", "istio-cni", "ztunnel",
-  "istio-gateway", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "metadata-guard",
+  "istio-gateway", "ambient-namespaces", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "metadata-guard",
 ];
 
 export const appSources: Rule = ({ spec, problem, written }) => {
@@ -13,7 +13,7 @@ export const appSources: Rule = ({ spec, problem, written }) => {
   spec.spec.apps.forEach((a, i) => {
     if (a.chart && a.path !== undefined) out.push(problem("SW-APP-SOURCE", ["spec", "apps", i, "path"], `app "${a.name}" has both chart and path`, "An app is either a Helm chart (chart:) or a folder of manifests in the repository (path:); keep one."));
     if (!a.chart && a.path === undefined) out.push(problem("SW-APP-SOURCE", ["spec", "apps", i], `app "${a.name}" has neither chart nor path`, "Add chart: {repo, name, version} for a Helm chart, or path: for a folder of manifests in the repository."));
-    if (!a.chart && written(["spec", "apps", i, "values"])) out.push(problem("SW-APP-VALUES-WITHOUT-CHART", ["spec", "apps", i, "values"], `app "${a.name}" has values but no chart`, "values are Helm values; they apply to chart apps only. Remove them or use chart:."));
+    if (!a.chart && written(["spec", "apps", i, "values"])) out.push(problem("SW-APP-VALUES-WITHOUT-CHART", ["spec", "apps", i, "values"], `app "${a.name}" has values but no chart`, "values are Helm values; they apply to chart apps only. Remove them or use chart:.", { key: true }));
   });
   return out;
 };

@@ -24,7 +24,7 @@ export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec): RuleContext 
     raw: loaded.value,
     problem(code, segments, message, hint, opts = {}) {
       const pos = locate(loaded, segments, opts);
-      return error(code, message, { file: loaded.file, line: pos.line, col: pos.col, path: formatPath(segments), hint });
+      return error(code, printable(message), { file: loaded.file, line: pos.line, col: pos.col, path: formatPath(segments), hint: printable(hint) });
     },
     written(segments) {
       let v: unknown = loaded.value;
@@ -35,4 +35,15 @@ export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec): RuleContext 
       return v !== undefined;
     },
   };
+}
+
+/**
+ * Rules quote user values in messages; a diagnostic is printed as one line to a terminal or a CI
+ * log, so control characters (a newline, an escape sequence) are escaped as in JSON, and a very
+ * long quoted value is shortened.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  return escaped.replace(/"((?:[^"\\]|\\.){60,}?)"/g, (_, inner: string) => (inner.length > 60 ? `"${inner.slice(0, 57)}..."` : `"${inner}"`));
 }

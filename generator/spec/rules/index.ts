@@ -1,10 +1,16 @@
 /** Every semantic rule, run in this order; each returns all its findings (never stops early). */
 import type { Rule } from "./context.js";
 import { appSources, uniqueAppNames } from "./apps.js";
+import { ambientNamespacesNeedIstio, ingressSettingsMatch } from "./ingress.js";
 import { ciliumApiserverLb } from "./cilium.js";
+import { DNS_RULES } from "./dns.js";
 import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
+import { firewallSettings } from "./host.js";
+import { tenantNamespaces } from "./isolation.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
+import { uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
+import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
 
 export const RULES: readonly Rule[] = [
   uniqueNodeNames,
@@ -15,7 +21,17 @@ export const RULES: readonly Rule[] = [
   reservedK3sArgs,
   appSources,
   uniqueAppNames,
+  ingressSettingsMatch,
+  ambientNamespacesNeedIstio,
   ciliumApiserverLb,
   gvisorNodes,
   forceGvisorNeedsGvisor,
+  volumeNodes,
+  uniqueVolumes,
+  volumePaths,
+  traefikAcmeVolume,
+  bundledTraefikNotDisabled,
+  tenantNamespaces,
+  firewallSettings,
+  ...DNS_RULES,
 ];

@@ -1,0 +1,319 @@
+/**
+ * The gates of `slipway check` on one tree (rendered/ + bootstrap/ in a directory), each a small
+ * named function returning findings and what it checked (for JUnit's passed cases). The spec gate
+ * and the stale-tree comparison need a spec and live in the command; everything here works on a
+ * tree alone, so `check --tree DIR` and `check SPEC` run the same code.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isMap, LineCounter } from "yaml";
+import type { Diagnostic } from "../diagnostics.js";
+import { compareTree, treeExists } from "../output/compare.js";
+import type { RenderedFile } from "../render/render.js";
+import { listFiles } from "../render/templates.js";
+import { loadLeakContext } from "../secrets/leak-inputs.js";
+import { loadRepoInputs } from "../secrets/repo-inputs.js";
+import { parseAllDocuments, parseOptions } from "../yaml.js";
+import { runCloudInitSchema } from "./cloud-init-schema.js";
+import { findingFromDiagnostic, formatResource, type Finding } from "./finding.js";
+import { runKubeconform } from "./kubeconform.js";
+import { scanSecretLeaks, type LeakContext } from "./secret-leak.js";
+import { checkTree, parseManifests, type ParsedObject } from "./tree.js";
+import { findUnknownFields, loadKubernetesModels } from "./unknown-fields.js";
+import { checkUserDataSize, type Provider } from "./user-data-size.js";
+
+/** A tree to check. */
+export interface TreeUnderCheck {
+  /** Directory holding `rendered/` and `bootstrap/` (the user's, or a temporary copy of a fresh render). */
+  root: string;
+  /** Every file of the tree, paths relative to `root` (`rendered/apps/root.yaml`). */
+  files: RenderedFile[];
+  /** spec.gitops.path: Application paths in this repository start with it. */
+  gitopsPath: string;
+  /** The path to show for a tree path (relative to the working directory). */
+  display: (path: string) => string;
+}
+
+/** How the gates run. */
+export interface GateOptions {
+  /** Whose user-data budget applies (DOMAIN.md §2.4). */
+  provider: Provider;
+  /** Sealed Secrets keys the first server imports (for the size estimate). */
+  sealingKeys: number;
+  /** The kubeconform binary; null: not installed (the gate is skipped, with a warning). */
+  kubeconform: string | null;
+  schemaLocations: readonly string[];
+  kubernetesVersion: string;
+  /** The cloud-init binary; null: not installed (skipped, with a warning). */
+  cloudInit: string | null;
+  /** What the secret-leak scan looks for (see {@link loadLeakInputs}). */
+  leak: LeakInputs;
+}
+
+/** What the gates found, and what each checked. */
+export interface GateReport {
+  findings: Finding[];
+  checked: Record<string, string[]>;
+}
+
+interface GateResult {
+  findings: Finding[];
+  checked: string[];
+}
+
+/** Run every gate on the tree. */
+export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise<GateReport> {
+  const structure = await checkTree(tree.files, tree.gitopsPath);
+  const gates: Record<string, GateResult> = {
+    ...treeGates(tree, structure.diagnostics),
+  };
+  const objects = [...structure.objects, ...(structure.embedded ?? [])];
+  merge(gates, "objects", await unknownFieldsGate(tree, objects));
+  gates.kubeconform = await kubeconformGate(tree, opts);
+  merge(gates, "cloud-init", await cloudInitSchemaGate(tree, opts));
+  gates["secret-leak"] = secretLeakGate(tree, opts.leak);
+  gates.size = sizeGate(tree, opts);
+
+  const report: GateReport = { findings: [], checked: {} };
+  for (const [gate, r] of Object.entries(gates)) {
+    report.findings.push(...r.findings);
+    if (r.checked.length > 0) report.checked[gate] = [...new Set(r.checked)];
+  }
+  return report;
+}
+
+function merge(gates: Record<string, GateResult>, gate: string, r: GateResult): void {
+  const prev = gates[gate] ?? { findings: [], checked: [] };
+  gates[gate] = { findings: [...prev.findings, ...r.findings], checked: [...prev.checked, ...r.checked] };
+}
+
+/**
+ * The gate a diagnostic of the render-time tree check belongs to: model validation -> objects,
+ * the offline cloud-init structure check -> cloud-init, everything else (YAML, duplicates,
+ * Application paths, orphan folders) -> tree; the secret-leak scan's (render runs it too) ->
+ * secret-leak. Undefined for a diagnostic of the spec stages.
+ */
+export function gateOfDiagnostic(code: string): string | undefined {
+  if (SECRET_LEAK_CODES.has(code) || code.startsWith("SW-LEAK-")) return "secret-leak";
+  if (code === "SW-RENDER-INVALID-OBJECT") return "objects";
+  if (code === "SW-RENDER-CLOUD-INIT") return "cloud-init";
+  if (code.startsWith("SW-RENDER-") || code.startsWith("SW-TREE-")) return "tree";
+  return undefined;
+}
+
+/** Codes of secret-leak.ts's cross-checks that do not start with SW-LEAK-. */
+const SECRET_LEAK_CODES = new Set(["SW-SEAL-CERT-MISMATCH", "SW-SEALED-SECRET-WRONG-SCOPE"]);
+
+/** tree, objects (model validation) and cloud-init (structure): the checks `render` runs too. */
+function treeGates(tree: TreeUnderCheck, diagnostics: readonly Diagnostic[]): Record<string, GateResult> {
+  const manifests = tree.files.filter((f) => f.kind === "manifest").map((f) => tree.display(f.path));
+  const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => tree.display(f.path));
+  const out: Record<string, GateResult> = {
+    tree: { findings: [], checked: tree.files.map((f) => tree.display(f.path)) },
+    objects: { findings: [], checked: manifests },
+    "cloud-init": { findings: [], checked: nodes },
+  };
+  for (const d of diagnostics) {
+    const gate = gateOfDiagnostic(d.code) ?? "tree";
+    out[gate]!.findings.push(findingFromDiagnostic(gate, { ...d, ...(d.file !== undefined ? { file: displayTreePath(tree, d.file) } : {}) }));
+  }
+  return out;
+}
+
+/** `bootstrap/node-1.yaml#/var/lib/...` (an embedded manifest) keeps its `#` part. */
+function displayTreePath(tree: TreeUnderCheck, path: string): string {
+  const hash = path.indexOf("#");
+  return hash === -1 ? tree.display(path) : `${tree.display(path.slice(0, hash))}${path.slice(hash)}`;
+}
+
+/** Unknown fields of Kubernetes kinds, from `@kubernetes/client-node`'s model metadata. */
+async function unknownFieldsGate(tree: TreeUnderCheck, objects: readonly ParsedObject[]): Promise<GateResult> {
+  const models = await loadKubernetesModels();
+  if (!models) {
+    return {
+      findings: [skipped("objects", "@kubernetes/client-node is not installed: Kubernetes objects were not checked for unknown fields", "install the development dependencies (npm ci)")],
+      checked: [],
+    };
+  }
+  const texts = new Map(tree.files.map((f) => [f.path, f.text]));
+  const findings: Finding[] = [];
+  for (const o of objects) {
+    for (const u of findUnknownFields(o.obj, models)) {
+      const meta = (o.obj.metadata ?? {}) as Record<string, unknown>;
+      const resource = {
+        apiVersion: String(o.obj.apiVersion),
+        kind: String(o.obj.kind),
+        ...(typeof meta.name === "string" ? { name: meta.name } : {}),
+        ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}),
+      };
+      const text = texts.get(o.file); // undefined for a manifest embedded in user-data
+      const at = text !== undefined ? locateKey(text, o.line, u.segments) : undefined;
+      findings.push({
+        gate: "objects",
+        severity: "error",
+        code: "SW-CHECK-UNKNOWN-FIELD",
+        message: `${formatResource(resource)}: ${u.path}: unknown field "${u.field}"${u.suggestion ? ` (did you mean "${u.suggestion}"?)` : ""}`,
+        file: displayTreePath(tree, o.file),
+        ...(at ?? (text !== undefined ? { line: o.line } : {})),
+        resource,
+        hint: "the API server drops a field it does not know, silently: fix the spelling in cluster.yaml (values) or the template",
+      });
+    }
+  }
+  return { findings, checked: [] };
+}
+
+/** Line and column of the key at `segments` in the document that starts on `docLine`. */
+function locateKey(text: string, docLine: number, segments: readonly (string | number)[]): { line: number; col: number } | undefined {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { ...parseOptions, lineCounter: lines });
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    const start = doc.contents?.range?.[0];
+    if (start === undefined || lines.linePos(start).line !== docLine) continue;
+    const parent = segments.length > 1 ? doc.getIn(segments.slice(0, -1), true) : doc.contents;
+    if (!isMap(parent)) return undefined;
+    const key = segments[segments.length - 1];
+    const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+    const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+    return range ? lines.linePos(range[0]) : undefined;
+  }
+  return undefined;
+}
+
+/** kubeconform -strict on rendered/, when the binary is there. */
+async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
+  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [] };
+  if (!opts.kubeconform) {
+    return {
+      findings: [skipped("kubeconform", "kubeconform not found on PATH: rendered manifests were not checked against the Kubernetes and CRD schemas", "install kubeconform v0.7.0, or pass its path with --kubeconform")],
+      checked: [],
+    };
+  }
+  const result = await runKubeconform({
+    binary: opts.kubeconform,
+    dirs: ["rendered"],
+    cwd: tree.root,
+    schemaLocations: opts.schemaLocations,
+    kubernetesVersion: opts.kubernetesVersion,
+  });
+  return {
+    findings: result.findings.map((f) => (f.file !== undefined ? { ...f, file: tree.display(f.file) } : f)),
+    checked: tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
+  };
+}
+
+/** `cloud-init schema` on every node's user-data, when cloud-init is installed. */
+async function cloudInitSchemaGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
+  const nodes = tree.files.filter((f) => f.kind === "cloud-init");
+  if (nodes.length === 0) return { findings: [], checked: [] };
+  const binary = opts.cloudInit;
+  if (!binary) {
+    return {
+      findings: [skipped("cloud-init", "cloud-init not found on PATH: user-data was not checked with `cloud-init schema` (only Slipway's offline structure check ran)", "install cloud-init 22.2 or later (Debian/Ubuntu: apt-get install cloud-init)")],
+      checked: [],
+    };
+  }
+  const findings: Finding[] = [];
+  for (const f of nodes) findings.push(...(await runCloudInitSchema(join(tree.root, f.path), { binary, displayFile: tree.display(f.path) })));
+  return { findings, checked: nodes.map((f) => tree.display(f.path)) };
+}
+
+/**
+ * The secret-leak scan (secret-leak.ts) on every file of the tree, with what the repository knows
+ * is secret (its .slipway/ keys and files, the provisioning tokens in the environment).
+ */
+function secretLeakGate(tree: TreeUnderCheck, leak: LeakInputs): GateResult {
+  const findings = [...leak.problems, ...scanSecretLeaks(tree.files, leak.context)].map((d) =>
+    findingFromDiagnostic("secret-leak", d.file !== undefined ? { ...d, file: displayTreePath(tree, d.file) } : d),
+  );
+  return { findings, checked: tree.files.map((f) => tree.display(f.path)) };
+}
+
+/** What the secret-leak scan looks for, and the problems met while reading it. */
+export interface LeakInputs {
+  context: LeakContext;
+  problems: Diagnostic[];
+}
+
+/**
+ * The leak context of the repository at `repoDir`: tokens from `env`, every secret of .slipway/,
+ * the committed certificate and the SealedSecrets under sealed-secrets/ (cross-checked against
+ * the private keys).
+ */
+export async function loadLeakInputs(repoDir: string, env: NodeJS.ProcessEnv): Promise<LeakInputs> {
+  const leak = await loadLeakContext(repoDir, env);
+  const repo = loadRepoInputs(repoDir);
+  const context: LeakContext = {
+    ...leak.context,
+    ...(repo.inputs.certificate ? { certificate: { file: repo.inputs.certificate.file, pem: repo.inputs.certificate.pem } } : {}),
+    sealedSecrets: repo.inputs.sealedSecrets.map((s) => ({ file: s.file, object: s.object })),
+  };
+  return { context, problems: leak.diagnostics };
+}
+
+/** The full user-data of every node against the provider's budget. */
+function sizeGate(tree: TreeUnderCheck, opts: GateOptions): GateResult {
+  const nodes = tree.files.filter((f) => f.kind === "cloud-init");
+  return {
+    findings: nodes.flatMap((f) => checkUserDataSize(f.path, f.text, opts.provider, opts.sealingKeys, tree.display(f.path))),
+    checked: nodes.map((f) => tree.display(f.path)),
+  };
+}
+
+function skipped(gate: string, message: string, hint: string): Finding {
+  return { gate, severity: "warning", code: "SW-CHECK-SKIPPED", message, hint };
+}
+
+/**
+ * Every file of a tree on disk: YAML under rendered/ is a manifest (of the Application whose
+ * folder it is in), YAML directly under bootstrap/ is a node's user-data, anything else is text.
+ */
+export function readTreeFiles(root: string): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  for (const top of ["bootstrap", "rendered"]) {
+    for (const rel of listFiles(join(root, top))) {
+      const path = `${top}/${rel}`;
+      const text = readFileSync(join(root, path), "utf8");
+      const yaml = /\.ya?ml$/.test(rel);
+      if (top === "rendered" && yaml) {
+        const app = path.startsWith("rendered/manifests/") ? path.split("/")[2] : "root";
+        files.push({ path, text, kind: "manifest", ...(app ? { app } : {}) });
+      } else if (top === "bootstrap" && yaml && !rel.includes("/")) files.push({ path, text, kind: "cloud-init" });
+      else files.push({ path, text, kind: "text" });
+    }
+  }
+  return files;
+}
+
+/**
+ * spec.gitops.path of a tree without its spec: the root Application (rendered/apps/root.yaml)
+ * reads `<path>/apps`. Falls back to `rendered`.
+ */
+export function gitopsPathOf(files: readonly RenderedFile[]): string {
+  const root = files.find((f) => f.path === "rendered/apps/root.yaml");
+  if (root) {
+    for (const o of parseManifests(root.path, root.text).objects) {
+      const source = ((o.obj.spec ?? {}) as Record<string, unknown>).source as Record<string, unknown> | undefined;
+      if (o.obj.kind === "Application" && typeof source?.path === "string" && source.path.endsWith("/apps")) return source.path.slice(0, -"/apps".length);
+    }
+  }
+  return "rendered";
+}
+
+/**
+ * The stale-tree finding: the committed tree in `outDir` against a fresh render, file by file (the
+ * same comparison as `render --check`). A tree never rendered is one finding.
+ */
+export function staleTreeFindings(outDir: string, fresh: readonly RenderedFile[], display: (path: string) => string): Finding[] {
+  const hint = "run `slipway render` and commit rendered/ and bootstrap/";
+  if (!treeExists(outDir)) {
+    return [{ gate: "tree", severity: "error", code: "SW-CHECK-STALE", message: `${display("rendered")}/ does not exist: the tree has not been rendered yet`, hint }];
+  }
+  const drift = compareTree(outDir, fresh);
+  const finding = (path: string, what: string): Finding => ({ gate: "tree", severity: "error", code: "SW-CHECK-STALE", message: `stale tree: ${what}`, file: display(path), hint });
+  return [
+    ...drift.added.map((p) => finding(p, "a fresh render adds this file, which is not committed")),
+    ...drift.changed.map((p) => finding(p, "the committed file differs from a fresh render")),
+    ...drift.removed.map((p) => finding(p, "a fresh render no longer has this generated file")),
+  ];
+}

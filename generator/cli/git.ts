@@ -1,0 +1,82 @@
+/**
+ * The few git reads `plan` needs, through `git` itself (no shell: arguments reach git verbatim).
+ * Anything that makes the base unreadable is a usage error with a hint, never a stack trace.
+ */
+import { spawnSync } from "node:child_process";
+import { UsageError } from "../diagnostics.js";
+
+interface GitRun {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+function git(args: readonly string[], cwd: string): GitRun {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8", shell: false, maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new UsageError(missing ? "git not found on PATH" : `git could not be run: ${r.error.message}`, "slipway plan reads the base version of the spec with git");
+  }
+  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The commit `ref` names, or undefined when it names none. */
+export function resolveCommit(ref: string, cwd: string): string | undefined {
+  if (ref.startsWith("-")) return undefined; // never let a ref be read as an option
+  const r = git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], cwd);
+  return r.ok ? r.stdout.trim() : undefined;
+}
+
+/** Fails with a usage error unless `cwd` is inside a git work tree. */
+export function assertRepository(cwd: string): void {
+  const r = git(["rev-parse", "--is-inside-work-tree"], cwd);
+  if (!r.ok || r.stdout.trim() !== "true") {
+    throw new UsageError(`${cwd} is not inside a git repository`, "slipway plan compares the spec with a git ref: run it in the repository that holds cluster.yaml");
+  }
+}
+
+/** Default-branch refs tried in order when no --base is given. */
+export const DEFAULT_BRANCH_REFS = ["origin/HEAD", "origin/main", "main"] as const;
+
+/**
+ * The base to compare with: `ref` when given, else the merge base of HEAD with the first default
+ * branch ref that exists.
+ * @throws UsageError when the ref does not exist, or no default branch is found
+ */
+export function resolveBase(ref: string | undefined, cwd: string): { ref: string; commit: string } {
+  if (ref !== undefined) {
+    const commit = resolveCommit(ref, cwd);
+    if (!commit) {
+      throw new UsageError(`base ref "${ref}" does not exist in this repository`, "pass a branch, tag or commit that exists (git fetch it first in a shallow clone), e.g. --base origin/main");
+    }
+    return { ref, commit };
+  }
+  for (const candidate of DEFAULT_BRANCH_REFS) {
+    const tip = resolveCommit(candidate, cwd);
+    if (!tip) continue;
+    const mb = git(["merge-base", "HEAD", tip], cwd);
+    if (!mb.ok) {
+      throw new UsageError(`no merge base between HEAD and ${candidate}`, "pass the base explicitly with --base REF");
+    }
+    return { ref: `merge-base(HEAD, ${candidate})`, commit: mb.stdout.trim() };
+  }
+  throw new UsageError(
+    `no default branch found to compare with (tried ${DEFAULT_BRANCH_REFS.join(", ")})`,
+    "pass --base REF; in CI, fetch the base branch (actions/checkout with fetch-depth: 0)",
+  );
+}
+
+/**
+ * The text of `path` (relative to `cwd`) at `commit`, or undefined when the file does not exist there.
+ */
+export function showFile(commit: string, path: string, cwd: string): string | undefined {
+  const rel = path.split("\\").join("/");
+  const r = git(["show", `${commit}:./${rel}`], cwd);
+  return r.ok ? r.stdout : undefined;
+}
+
+/** Files under `paths` (relative to `cwd`) at `commit`, relative to `cwd`; none when a path does not exist there. */
+export function listFilesAt(commit: string, paths: readonly string[], cwd: string): string[] {
+  const r = git(["ls-tree", "-r", "--name-only", commit, "--", ...paths], cwd);
+  return r.ok ? r.stdout.split("\n").filter((l) => l !== "") : [];
+}

@@ -1,0 +1,20 @@
+/** hosts.firewall: settings that leave a door open or would not apply. */
+import type { Diagnostic } from "../../diagnostics.js";
+import type { Rule } from "./context.js";
+
+export const firewallSettings: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  const s = spec.spec;
+  const fw = s.hosts.firewall;
+  if (!fw?.enabled) return out;
+  if (!fw.sshFrom) {
+    out.push({ ...problem("SW-FIREWALL-SSH-OPEN", ["spec", "hosts", "firewall"], "the firewall leaves SSH (22) open to everyone", "Set hosts.firewall.sshFrom to your admin networks."), severity: "warning" });
+  }
+  if (fw.httpFrom && s.network.cni === "cilium" && s.network.cilium.kubeProxyReplacement) {
+    out.push({
+      ...problem("SW-FIREWALL-HTTP-FROM-KPR", ["spec", "hosts", "firewall", "httpFrom"], "Cilium's kube-proxy replacement serves hostPorts and LoadBalancer ports in eBPF before nftables sees them, so httpFrom does not restrict 80/443", "Restrict 80/443 in your provider's firewall, or turn kubeProxyReplacement off."),
+      severity: "warning",
+    });
+  }
+  return out;
+};

@@ -1,0 +1,344 @@
+/**
+ * `slipway check`, the built CLI run as a user would: each gate made to fail for its reason, with
+ * its message; the report formats; exit codes 0 / 1 / 2. Gates whose tool is not installed are
+ * skipped loudly (the runners' parsers are tested on genuine output in kubeconform.test.ts and
+ * cloud-init-schema.test.ts).
+ */
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { findCloudInit } from "../../generator/check/cloud-init-schema.js";
+import { findKubeconform } from "../../generator/check/kubeconform.js";
+import { ROOT, SHARED, slipway, tempDir, warnSkip } from "../support/cli.js";
+
+interface JsonFinding {
+  gate: string;
+  severity: string;
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+  hint?: string;
+}
+interface JsonReport {
+  version: number;
+  findings: JsonFinding[];
+  summary: { errors: number; warnings: number };
+}
+
+let work: { dir: string; cleanup: () => void };
+beforeEach(() => {
+  work = tempDir("slipway-check-");
+});
+afterEach(() => work.cleanup());
+
+const at = (p: string) => join(work.dir, p);
+
+/** The hetzner-single example, rendered once (Hetzner's 32 KiB budget leaves room to grow). */
+let fixture: { dir: string; cleanup: () => void };
+beforeAll(() => {
+  fixture = tempDir("slipway-check-fixture-");
+  cpSync(join(ROOT, "examples/hetzner-single/cluster.yaml"), join(fixture.dir, "cluster.yaml"));
+  const r = slipway(["render"], { cwd: fixture.dir });
+  if (r.code !== 0) throw new Error(`render failed: ${r.stderr}`);
+});
+afterAll(() => fixture.cleanup());
+
+/** A scratch repository holding the rendered example. */
+function rendered(): string {
+  cpSync(fixture.dir, work.dir, { recursive: true });
+  return work.dir;
+}
+
+/** `check` as JSON; the skipped-tool warnings (this machine may lack kubeconform) are left out. */
+function check(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; findings: JsonFinding[]; stderr: string } {
+  const r = slipway(["check", "--format", "json", ...args], { cwd: work.dir, env });
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect([0, 1], r.stderr).toContain(r.code);
+  const report = JSON.parse(r.stdout) as JsonReport;
+  return { code: r.code, findings: report.findings.filter((f) => f.code !== "SW-CHECK-SKIPPED"), stderr: r.stderr };
+}
+
+/** A tree on its own, checked against Hetzner's budget (the example's provider). */
+const TREE = ["--tree", ".", "--provider", "hetzner"];
+const errors = (fs: JsonFinding[]) => fs.filter((f) => f.severity === "error");
+
+describe("a clean tree", () => {
+  it("passes every gate (exit 0), with a spec and with --tree", () => {
+    rendered();
+    const spec = check([]);
+    expect(errors(spec.findings)).toEqual([]);
+    expect(spec.code).toBe(0);
+    const tree = check(["--tree", ".", "--provider", "hetzner"]);
+    expect(errors(tree.findings)).toEqual([]);
+    expect(tree.code).toBe(0);
+  });
+
+  it("text: grouped by gate, a closing count; JUnit: one suite per gate that ran", () => {
+    rendered();
+    const text = slipway(["check", "--tree", ".", "--provider", "hetzner"], { cwd: work.dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^slipway check\n/);
+    expect(text.stdout).toMatch(/\n0 errors, \d+ warnings?\n$/);
+    expect(text.stdout).not.toContain("\u001b["); // no colour when stdout is not a terminal
+    const junit = slipway(["check", "--tree", ".", "--provider", "hetzner", "--format", "junit"], { cwd: work.dir });
+    expect(junit.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="slipway check" tests="\d+" failures="0"/);
+    for (const gate of ["tree", "objects", "cloud-init", "size"]) expect(junit.stdout).toContain(`<testsuite name="${gate}"`);
+    expect(junit.stdout).toContain('<testcase classname="slipway.cloud-init" name="bootstrap/cosmos-1.yaml"/>');
+  });
+});
+
+describe("each gate fails for its reason", () => {
+  it("spec: a validation error is reported with its position, and the committed tree is still checked", () => {
+    rendered();
+    writeFileSync(at("cluster.yaml"), readFileSync(at("cluster.yaml"), "utf8").replace("cni: flannel", "cni: flanel"));
+    mkdirSync(at("rendered/manifests/ghost"));
+    writeFileSync(at("rendered/manifests/ghost/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ghost, namespace: ghost}\n");
+    const r = check([]);
+    expect(r.code).toBe(1);
+    expect(r.findings.find((f) => f.gate === "spec")).toMatchObject({ code: "SW-SCHEMA-ENUM", file: "cluster.yaml", message: expect.stringContaining('spec.network.cni: "flanel" is not one of') });
+    expect(r.findings.map((f) => f.code)).toContain("SW-TREE-ORPHAN-FOLDER");
+  });
+
+  it("objects: a misspelled field of a Kubernetes kind -> unknown field, did you mean, at its line", () => {
+    rendered();
+    const deployment = [
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata: {name: web, namespace: web}",
+      "spec:",
+      "  replica: 2",
+      "  selector: {matchLabels: {app: web}}",
+      "  template:",
+      "    metadata: {labels: {app: web}}",
+      "    spec: {containers: [{name: web, image: nginx}]}",
+      "",
+    ].join("\n");
+    writeFileSync(at("rendered/manifests/storage/web.yaml"), `---\n${deployment}`);
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings)).toEqual([
+      {
+        gate: "objects",
+        severity: "error",
+        code: "SW-CHECK-UNKNOWN-FIELD",
+        message: 'Deployment web/web: spec.replica: unknown field "replica" (did you mean "replicas"?)',
+        file: "rendered/manifests/storage/web.yaml",
+        line: 6,
+        col: 3,
+        resource: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "web" },
+        hint: expect.stringContaining("the API server drops a field it does not know"),
+      },
+    ]);
+  });
+
+  it("objects: kubernetes-models validation of a wrong type", () => {
+    rendered();
+    const file = at("rendered/manifests/storage/pv-prometheus-data.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("  accessModes:\n    - ReadWriteOnce", "  accessModes: ReadWriteOnce"));
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings)).toMatchObject([{ gate: "objects", code: "SW-RENDER-INVALID-OBJECT", file: "rendered/manifests/storage/pv-prometheus-data.yaml" }]);
+  });
+
+  it("tree: an orphan manifests folder and an Application whose path is missing", () => {
+    rendered();
+    mkdirSync(at("rendered/manifests/ghost"));
+    writeFileSync(at("rendered/manifests/ghost/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ghost, namespace: ghost}\n");
+    rmSync(at("rendered/manifests/storage"), { recursive: true });
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings).map((f) => [f.gate, f.code, f.message])).toEqual([
+      ["tree", "SW-TREE-MISSING-PATH", "Application storage points at examples/hetzner-single/rendered/manifests/storage, which the tree does not contain"],
+      ["tree", "SW-TREE-ORPHAN-FOLDER", "rendered/manifests/ghost/ is not the path of any Application"],
+    ]);
+  });
+
+  it("tree: a stale tree, file by file, and a tree never rendered", () => {
+    rendered();
+    const file = at("rendered/apps/website.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("path: apps/website", "path: apps/web-site"));
+    rmSync(at("bootstrap/cosmos-1.yaml"));
+    const r = check([]);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings).map((f) => [f.code, f.file, f.message])).toEqual([
+      ["SW-CHECK-STALE", "bootstrap/cosmos-1.yaml", "stale tree: a fresh render adds this file, which is not committed"],
+      ["SW-CHECK-STALE", "rendered/apps/website.yaml", "stale tree: the committed file differs from a fresh render"],
+    ]);
+    rmSync(at("rendered"), { recursive: true });
+    rmSync(at("bootstrap"), { recursive: true });
+    expect(errors(check([]).findings)).toMatchObject([{ code: "SW-CHECK-STALE", message: "rendered/ does not exist: the tree has not been rendered yet" }]);
+  });
+
+  it("size: a user-data over the provider's budget (estimated with secrets), within a larger one", () => {
+    rendered();
+    const node = at("bootstrap/cosmos-1.yaml");
+    writeFileSync(node, readFileSync(node, "utf8").replace("\nruncmd:", `\n  - path: /etc/slipway/big.txt\n    permissions: "0644"\n    owner: root:root\n    content: |\n      ${"x".repeat(10_000)}\nruncmd:`));
+    const aws = check(["--tree", ".", "--provider", "aws"]);
+    expect(aws.code).toBe(1);
+    expect(errors(aws.findings)).toMatchObject([{ gate: "size", code: "SW-SIZE-OVER-BUDGET", file: "bootstrap/cosmos-1.yaml" }]);
+    expect(errors(aws.findings)[0]!.message).toMatch(/^user-data is about 2\d{4} bytes with secrets filled in \(an estimate: 3 secret placeholders replaced by realistic-length stand-ins\), over the aws budget of 16384 bytes \(1\d\d %\): AWS EC2 accepts 16384 bytes of raw user-data \(before base64\)$/);
+    // Hetzner's 32 KiB holds it: the spec's provider is the default with a spec, generic without.
+    expect(check(["--tree", ".", "--provider", "hetzner"]).code).toBe(0);
+    expect(errors(check(["--tree", "."]).findings).map((f) => f.message)).toEqual([expect.stringContaining("over the generic budget of 16384 bytes")]);
+  });
+
+  it("size: the first server's estimate counts a 4096-bit sealing key when the repository has one", () => {
+    rendered();
+    const pad = (n: number) => {
+      const node = at("bootstrap/cosmos-1.yaml");
+      const text = readFileSync(node, "utf8").replace("\nruncmd:", `\n  - path: /etc/slipway/pad\n    permissions: "0644"\n    content: |\n      ${"x".repeat(n)}\nruncmd:`);
+      writeFileSync(node, text);
+      return Buffer.byteLength(text);
+    };
+    // About 28 KiB committed: within Hetzner's 32 KiB without the key Secret (about 7 KB), over it with.
+    pad(28_000 - Buffer.byteLength(readFileSync(at("bootstrap/cosmos-1.yaml"))));
+    expect(errors(check(["--tree", ".", "--provider", "hetzner"]).findings)).toEqual([]);
+    writeFileSync(at("bootstrap/sealed-secrets.crt"), "-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n");
+    const r = check(["--tree", ".", "--provider", "hetzner"]);
+    expect(errors(r.findings)).toMatchObject([{ code: "SW-SIZE-OVER-BUDGET", file: "bootstrap/cosmos-1.yaml", message: expect.stringContaining("1 Sealed Secrets key Secret (4096-bit) added") }]);
+  });
+
+  it("secret-leak: a private key or a plain Secret in the tree", () => {
+    rendered();
+    const pem = ["-----BEGIN RSA", "PRIVATE KEY-----"].join(" ") + "\nMIIEowIBAAKCAQEAstandin\n" + ["-----END RSA", "PRIVATE KEY-----"].join(" ") + "\n";
+    writeFileSync(at("rendered/manifests/storage/secret.yaml"), `apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: web}\nstringData:\n  key: |\n${pem.replace(/^/gm, "    ").trimEnd()}\n`);
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings).filter((f) => f.gate === "secret-leak").map((f) => [f.code, f.file])).toEqual([
+      ["SW-LEAK-PLAIN-SECRET", "rendered/manifests/storage/secret.yaml"],
+      ["SW-LEAK-PRIVATE-KEY", "rendered/manifests/storage/secret.yaml"],
+    ]);
+  });
+});
+
+describe("cloud-init schema gate", () => {
+  const cloudInit = findCloudInit();
+  if (!cloudInit) warnSkip("check: cloud-init schema on user-data", "cloud-init");
+
+  it.skipIf(!cloudInit)("an unknown key in a write_files entry fails `cloud-init schema`, at its line", () => {
+    rendered();
+    const node = at("bootstrap/cosmos-1.yaml");
+    writeFileSync(node, readFileSync(node, "utf8").replace("    owner: root:root\n", "    owner: root:root\n    mode: '0600'\n"));
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    const schema = r.findings.filter((f) => f.code === "SW-CLOUD-INIT-SCHEMA");
+    expect(schema).toHaveLength(1);
+    expect(schema[0]).toMatchObject({ gate: "cloud-init", file: "bootstrap/cosmos-1.yaml", line: expect.any(Number) });
+    expect(schema[0]!.message).toMatch(/^write_files\.0: .*'mode' was unexpected/);
+  });
+
+  it("without cloud-init (or kubeconform) on PATH the gate says it was skipped, as a warning (exit 0)", () => {
+    rendered();
+    // slipway() runs node by its absolute path, so an empty PATH hides only the tools.
+    const r = slipway(["check", "--tree", ".", "--provider", "hetzner", "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.code === "SW-CHECK-SKIPPED").map((f) => f.gate)).toEqual(["kubeconform", "cloud-init"]);
+    expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("kubeconform gate", () => {
+  const fixtures = join(SHARED, "fixtures/kubeconform");
+  const haveFixtures = existsSync(join(fixtures, "all.json"));
+  if (!haveFixtures) console.warn(`SKIP: kubeconform fixtures not found at ${fixtures}`);
+
+  /** A stand-in kubeconform: records its arguments, prints `stdout`, exits with `rc`. */
+  function stub(stdout: string, rc: number): string {
+    const bin = at("fake-kubeconform");
+    writeFileSync(at("stub-out.txt"), stdout);
+    writeFileSync(bin, `#!/bin/sh\n[ "$1" = -v ] && { echo v0.7.0; exit 0; }\nprintf '%s\\n' "$@" > "${at("stub-args.txt")}"\ncat "${at("stub-out.txt")}"\nexit ${rc}\n`);
+    chmodSync(bin, 0o755);
+    return bin;
+  }
+  const stubArgs = () => readFileSync(at("stub-args.txt"), "utf8").trimEnd().split("\n");
+
+  it("runs kubeconform -strict on rendered/ with the default schema locations and Kubernetes 1.33.1", () => {
+    rendered();
+    const bin = stub(JSON.stringify({ resources: [], summary: { valid: 9, invalid: 0, errors: 0, skipped: 0 } }), 0);
+    expect(check(["--kubeconform", bin]).code).toBe(0);
+    expect(stubArgs()).toEqual([
+      "-strict", "-summary", "-output", "json", "-kubernetes-version", "1.33.1",
+      "-schema-location", "default",
+      "-schema-location", "https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+      "--", "rendered",
+    ]);
+  });
+
+  it("--schema-location replaces the defaults (repeatable); --kubernetes-version is passed on", () => {
+    rendered();
+    const bin = stub(JSON.stringify({ resources: [] }), 0);
+    check(["--tree", ".", "--kubeconform", bin, "--schema-location", "default", "--schema-location", "/s/{{.ResourceKind}}.json", "--kubernetes-version", "1.32.0"]);
+    const args = stubArgs();
+    expect(args.filter((_, i) => args[i - 1] === "-schema-location")).toEqual(["default", "/s/{{.ResourceKind}}.json"]);
+    expect(args[args.indexOf("-kubernetes-version") + 1]).toBe("1.32.0");
+  });
+
+  it.skipIf(!haveFixtures)("genuine kubeconform output (fixtures) becomes findings; exit 1", () => {
+    rendered();
+    const bin = stub(readFileSync(join(fixtures, "all.json"), "utf8"), 1);
+    const r = check(["--tree", ".", "--kubeconform", bin]);
+    expect(r.code).toBe(1);
+    const kc = r.findings.filter((f) => f.gate === "kubeconform");
+    expect(kc.map((f) => f.code)).toEqual(["SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-DUPLICATE-KEY", "SW-KUBECONFORM-MISSING-SCHEMA"]);
+    expect(kc[2]!.message).toBe("Deployment web: at '/spec': additional properties 'replica' not allowed");
+  });
+
+  it("output that is not kubeconform's report is a finding (exit 1), never a stack trace", () => {
+    rendered();
+    const bin = stub("panic: runtime error: index out of range\ngoroutine 1 [running]:", 2);
+    const r = check(["--tree", ".", "--kubeconform", bin]);
+    expect(r.code).toBe(1);
+    expect(r.findings.filter((f) => f.gate === "kubeconform")).toMatchObject([
+      { severity: "error", code: "SW-KUBECONFORM-OUTPUT", message: "kubeconform (exit code 2) printed output that is not its JSON report: panic: runtime error: index out of range | goroutine 1 [running]:" },
+    ]);
+  });
+
+  const real = findKubeconform();
+  const schemas = join(SHARED, "kube-schemas");
+  if (!real) warnSkip("check: a real kubeconform run on the genuine fixture manifests", "kubeconform");
+
+  it.skipIf(!real || !haveFixtures || !existsSync(schemas))("the real binary on the genuine fixture manifests gives the recorded findings", () => {
+    mkdirSync(at("rendered"));
+    cpSync(join(fixtures, "manifests"), at("rendered"), { recursive: true });
+    const r = check([
+      "--tree", ".", "--kubeconform", real!,
+      "--schema-location", `${schemas}/kubernetes/{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json`,
+      "--schema-location", `${schemas}/crds/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`,
+    ]);
+    expect(r.code).toBe(1);
+    const kc = r.findings.filter((f) => f.gate === "kubeconform").map((f) => [f.code, f.file, f.message]);
+    expect(kc).toEqual([
+      ["SW-KUBECONFORM-INVALID", "rendered/app-nested-typo.yaml", "Application bad-nested: at '/spec/syncPolicy': additional properties 'automatd' not allowed"],
+      ["SW-KUBECONFORM-INVALID", "rendered/deployment-badtype.yaml", "Deployment t: at '/spec/replicas': got string, want null or integer"],
+      ["SW-KUBECONFORM-INVALID", "rendered/deployment-typo.yaml", "Deployment web: at '/spec': additional properties 'replica' not allowed"],
+      ["SW-KUBECONFORM-DUPLICATE-KEY", "rendered/duplicate-key.yaml", expect.stringContaining('key "a" already set in map')],
+      ["SW-KUBECONFORM-MISSING-SCHEMA", "rendered/unknown-crd.yaml", expect.stringContaining("could not find schema for Widget")],
+    ]);
+  });
+});
+
+describe("usage errors (exit 2, a hint, no stack trace)", () => {
+  const usage = (args: string[], message: string) => {
+    const r = slipway(["check", ...args], { cwd: work.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  };
+
+  it("a --tree that is not a tree", () => usage(["--tree", "."], "is not a Slipway tree: it has neither rendered/ nor bootstrap/"));
+  it("a spec and --tree together", () => usage(["cluster.yaml", "--tree", "."], "give a spec or --tree DIR, not both"));
+  it("a kubeconform path that does not exist", () => usage(["--tree", ".", "--kubeconform", "./no-such-kubeconform"], "kubeconform not found or not executable: ./no-such-kubeconform"));
+  it("a kubeconform that does not run (not executable; not a kubeconform)", () => {
+    rendered();
+    writeFileSync(at("kc"), "#!/bin/sh\necho v0.7.0\n");
+    usage(["--tree", ".", "--kubeconform", "./kc"], "kubeconform not found or not executable: ./kc");
+    writeFileSync(at("kc"), "\u0000\u0001garbage");
+    chmodSync(at("kc"), 0o755);
+    usage(["--tree", ".", "--kubeconform", "./kc"], "does not run as kubeconform (`-v` printed no version; exit code");
+  });
+  it("an unknown provider", () => usage(["--provider", "linode"], 'unknown --provider "linode"'));
+  it("a short Kubernetes version", () => usage(["--kubernetes-version", "1.33"], 'kubeconform needs a full Kubernetes version such as 1.33.1, not "1.33"'));
+  it("an unknown format", () => usage(["--format", "sarif"], 'unknown --format "sarif"'));
+});

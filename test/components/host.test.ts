@@ -1,0 +1,156 @@
+/** Host firewall and hardening in cloud-init: nftables table, sshd drop-in, upgrades, SMTP block. */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { hasTool, tempDir } from "../support/cli.js";
+import { cloudInit, expectExternalChecksPass, nodeFile, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
+
+const KEY = '      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyKeyForHetzner ops@example"]';
+const NODES = [
+  "  nodes:",
+  "    - {name: s1, role: server, address: 198.51.100.1, privateAddress: 10.0.0.1}",
+  "    - {name: a1, role: agent, address: 198.51.100.2, privateAddress: 10.0.0.2}",
+].join("\n");
+const RULES = "/etc/slipway/firewall.nft";
+
+/** `nft -c -f` on a ruleset (syntax and semantics, nothing applied), or null when nft is absent. */
+function nftCheck(rules: string): string | null {
+  if (!hasTool("nft")) {
+    console.warn("SKIP: nft -c: nft is not installed");
+    return null;
+  }
+  const { dir, cleanup } = tempDir("slipway-nft-");
+  try {
+    const file = join(dir, "rules.nft");
+    writeFileSync(file, rules);
+    const r = spawnSync("nft", ["-c", "-f", file], { encoding: "utf8" });
+    if (/Operation not permitted/.test(r.stderr)) {
+      console.warn("SKIP: nft -c: not permitted here");
+      return null;
+    }
+    return `${r.stdout}${r.stderr}`.trim();
+  } finally {
+    cleanup();
+  }
+}
+
+function sshdCheck(dropin: string): string | null {
+  const sshd = ["/usr/sbin/sshd", "sshd"].find((s) => spawnSync(s, ["-V"], { encoding: "utf8" }).error === undefined);
+  if (!sshd) {
+    console.warn("SKIP: sshd -t: sshd is not installed");
+    return null;
+  }
+  const { dir, cleanup } = tempDir("slipway-sshd-");
+  try {
+    writeFileSync(join(dir, "10-slipway.conf"), dropin);
+    writeFileSync(join(dir, "sshd_config"), `Include ${join(dir, "10-slipway.conf")}\n`);
+    spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "hostkey")]);
+    const r = spawnSync(sshd, ["-t", "-f", join(dir, "sshd_config"), "-h", join(dir, "hostkey")], { encoding: "utf8" });
+    if (/privilege separation directory/.test(r.stderr)) {
+      console.warn("SKIP: sshd -t: no /run/sshd here");
+      return null;
+    }
+    return `${r.stdout}${r.stderr}`.trim();
+  } finally {
+    cleanup();
+  }
+}
+
+describe("host firewall", () => {
+  it("admits SSH from sshFrom, web from httpFrom (before DNAT), everything from nodes and pods; drops the rest", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall:", "      sshFrom: [192.0.2.0/24, 192.0.2.128/25]", "      httpFrom: [173.245.48.0/20]"));
+    const ci = cloudInit(r, "s1");
+    expect(ci.packages).toEqual(expect.arrayContaining(["nftables", "unattended-upgrades"]));
+    expect(scripts(ci, "harden-host.sh", "install-k3s.sh")).toEqual(["harden-host.sh", "install-k3s.sh"]);
+    const rules = nodeFile(ci, RULES)!;
+    expect(rules.permissions).toBe("0600");
+    const text = rules.content;
+    expect(text).toContain("table inet slipway\ndelete table inet slipway\ntable inet slipway {");
+    expect(text).not.toMatch(/flush ruleset/);
+    expect(text).toContain("elements = { 10.0.0.1, 10.0.0.2, 198.51.100.1, 198.51.100.2 }");
+    expect(text).toContain("type filter hook input priority filter; policy drop;");
+    expect(text).toContain("tcp dport 22 ip saddr @ssh4 accept");
+    expect(text).not.toMatch(/^\s+tcp dport 22 accept$/m);
+    expect(text).toContain("elements = { 173.245.48.0/20 }");
+    expect(text).toContain("type filter hook prerouting priority mangle; policy accept;\n    fib daddr type local tcp dport { 80, 443 } jump web_sources");
+    // Cluster ports are open between node addresses only: no rule opens them to everyone.
+    expect(text).not.toMatch(/dport (6443|10250|2379|8472|51820|4240)/);
+    const nft = nftCheck(text);
+    if (nft !== null) expect(nft).toBe("");
+    const unit = nodeFile(ci, "/etc/systemd/system/slipway-firewall.service")!.content;
+    expect(unit).toContain("ExecStart=/usr/sbin/nft -f /etc/slipway/firewall.nft");
+    expect(unit).toContain("Before=network-pre.target k3s.service k3s-agent.service");
+    await expectExternalChecksPass(r);
+  });
+
+  it("without sshFrom/httpFrom: 22 and 80/443 from everyone, no web guard", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall: {enabled: true, sshFrom: [192.0.2.0/24]}"));
+    const text = nodeFile(cloudInit(r, "a1"), RULES)!.content;
+    expect(text).toContain('tcp dport { 80, 443 } accept comment "web from everyone"');
+    expect(text).not.toContain("web_guard");
+    const nft = nftCheck(text);
+    if (nft !== null) expect(nft).toBe("");
+  });
+
+  it("servers answering DNS failover open 53 (agents do not)", async () => {
+    const r = await renderOk(
+      spec(NODES, "  dns:", "    failover: {zone: example.org, records: [{name: app}], probe: {tcp: {port: 443}}}", "  hosts:", "    ssh:", KEY, "    firewall: {sshFrom: [192.0.2.0/24]}"),
+    );
+    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).toContain('udp dport 53 accept comment "DNS failover zone"');
+    expect(nodeFile(cloudInit(r, "a1"), RULES)!.content).not.toContain("dport 53");
+  });
+});
+
+describe("host hardening", () => {
+  it("sshd drop-in, unattended upgrades, SMTP egress blocked; scripts pass shellcheck and sshd -t", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY));
+    const ci = cloudInit(r, "s1");
+    const dropin = nodeFile(ci, "/etc/ssh/sshd_config.d/10-slipway.conf")!.content;
+    for (const l of ["PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "X11Forwarding no", 'AllowUsers "ops"']) expect(dropin).toContain(`\n${l}\n`);
+    const sshd = sshdCheck(dropin);
+    if (sshd !== null) expect(sshd).toBe("");
+    expect(nodeFile(ci, "/etc/apt/apt.conf.d/20auto-upgrades")!.content).toContain('APT::Periodic::Unattended-Upgrade "1";');
+    // No firewall section: the table holds only the SMTP block, and nothing is dropped on input.
+    const rules = nodeFile(ci, RULES)!.content;
+    expect(rules).not.toContain("chain input");
+    expect(rules).toContain("chain smtp_forward {\n    type filter hook forward priority filter; policy accept;\n    tcp dport 25 ip daddr != @cluster4 ip daddr != @nodes4 reject with tcp reset");
+    const nft = nftCheck(rules);
+    if (nft !== null) expect(nft).toBe("");
+    const out = shellcheck(nodeFile(ci, "/usr/local/lib/slipway/harden-host.sh")!.content);
+    if (out !== null) expect(out).toBe("");
+    await expectExternalChecksPass(r);
+  });
+
+  it("hardening and firewall off: nothing on the host", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    hardening: {enabled: false}"));
+    const ci = cloudInit(r, "s1");
+    expect(ci.files.filter((f) => /slipway\/(firewall|harden)|sshd_config|auto-upgrades/.test(f.path))).toEqual([]);
+    expect(scripts(ci, "harden-host.sh", "install-k3s.sh")).toEqual(["install-k3s.sh"]);
+  });
+
+  it("blockSmtp: false leaves mail alone", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    hardening: {blockSmtp: false}"));
+    expect(nodeFile(cloudInit(r, "s1"), RULES)).toBeUndefined();
+  });
+});
+
+describe("host rules", () => {
+  it("hardening without an admin user keeps root's key-only login instead of locking everyone out", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    hardening: {enabled: true}"));
+    const dropin = nodeFile(cloudInit(r, "s1"), "/etc/ssh/sshd_config.d/10-slipway.conf")!.content;
+    expect(dropin).toContain("\nPermitRootLogin prohibit-password\n");
+    expect(dropin).not.toContain("AllowUsers");
+    expect(dropin).toContain("\nPasswordAuthentication no\n");
+    const sshd = sshdCheck(dropin);
+    if (sshd !== null) expect(sshd).toBe("");
+  });
+
+  it("a firewall without sshFrom is a warning; httpFrom under Cilium KPR too", async () => {
+    const r = await render(spec(NODES, "  network:", "    cni: cilium", "    cilium: {kubeProxyReplacement: true}", "  hosts:", "    ssh:", KEY, "    firewall:", "      httpFrom: [173.245.48.0/20]"));
+    expect(problems(r, "SW-FIREWALL")).toEqual([
+      ["warning", "SW-FIREWALL-SSH-OPEN", "spec.hosts.firewall", 22],
+      ["warning", "SW-FIREWALL-HTTP-FROM-KPR", "spec.hosts.firewall.httpFrom", 22],
+    ]);
+  });
+});

@@ -1,0 +1,178 @@
+/** Static volumes: PVs pinned to their node, claims by selector, directories made before K3s. */
+import { describe, expect, it } from "vitest";
+import { cloudInit, expectExternalChecksPass, fileText, kubeSchemaProblems, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
+
+const DISK_NODE = [
+  "  nodes:",
+  "    - name: n1",
+  "      role: server",
+  "      address: 198.51.100.1",
+  "      volume: {device: /dev/sdb, mountPath: /data}",
+].join("\n");
+
+const VOLUMES = [
+  "  storage:",
+  "    localPath: /data/k3s-storage",
+  "    volumes:",
+  "      - {name: prometheus-data, path: /data/prometheus, size: 20Gi, owner: \"1000:2000\", labels: {app: prometheus}}",
+  "      - name: traefik-acme",
+  "        path: /data/traefik",
+  "        size: 128Mi",
+  "        owner: \"65532:65532\"",
+  "        claim: {name: traefik-acme, namespace: traefik}",
+].join("\n");
+
+describe("storage", () => {
+  it("renders a pinned, retained hostPath PV per volume, labelled for selection", async () => {
+    const r = await renderOk(spec(DISK_NODE, VOLUMES));
+    expect(objectsOf(r, "rendered/manifests/storage/pv-prometheus-data.yaml")).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: "prometheus-data", labels: { app: "prometheus", "app.kubernetes.io/managed-by": "slipway", "slipway.dev/volume": "prometheus-data" } },
+        spec: {
+          capacity: { storage: "20Gi" },
+          accessModes: ["ReadWriteOnce"],
+          persistentVolumeReclaimPolicy: "Retain",
+          storageClassName: "manual",
+          hostPath: { path: "/data/prometheus", type: "DirectoryOrCreate" },
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["n1"] }] }] } },
+        },
+      },
+    ]);
+    await expectExternalChecksPass(r);
+  });
+
+  it("a claim binds by selector, the PV is reserved for it, and its namespace exists first", async () => {
+    const r = await renderOk(spec(DISK_NODE, VOLUMES));
+    const [pv] = objectsOf(r, "rendered/manifests/storage/pv-traefik-acme.yaml");
+    expect((pv!.spec as Record<string, unknown>).claimRef).toEqual({ namespace: "traefik", name: "traefik-acme" });
+    expect(objectsOf(r, "rendered/manifests/storage/pvc-traefik-traefik-acme.yaml")).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "traefik-acme", namespace: "traefik", labels: { "app.kubernetes.io/managed-by": "slipway" } },
+        spec: {
+          storageClassName: "manual",
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "128Mi" } },
+          selector: { matchLabels: { "slipway.dev/volume": "traefik-acme" } },
+        },
+      },
+    ]);
+    const [ns] = objectsOf(r, "rendered/manifests/storage/namespace-traefik.yaml");
+    expect(ns).toMatchObject({ kind: "Namespace", metadata: { name: "traefik", annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" } } });
+    const [app] = objectsOf(r, "rendered/apps/storage.yaml");
+    expect((app!.metadata as Record<string, unknown>).finalizers).toBeUndefined();
+  });
+
+  it("creates the directories with their owners before K3s, only after checking the disk is mounted", async () => {
+    const r = await renderOk(spec(DISK_NODE, VOLUMES));
+    const ci = cloudInit(r, "n1");
+    expect(scripts(ci, "storage-dirs.sh", "install-k3s.sh")).toEqual(["storage-dirs.sh", "install-k3s.sh"]);
+    const script = nodeFile(ci, "/usr/local/lib/slipway/storage-dirs.sh")!;
+    expect(script.permissions).toBe("0755");
+    expect(script.content).toContain("if ! mountpoint -q '/data'; then");
+    const body = script.content.split("\n").filter((l) => /^(mkdir|chown)/.test(l));
+    expect(body).toEqual([
+      "mkdir -p '/data/k3s-storage'",
+      "mkdir -p '/data/prometheus'",
+      "chown '1000:2000' '/data/prometheus'",
+      "mkdir -p '/data/traefik'",
+      "chown '65532:65532' '/data/traefik'",
+    ]);
+    const out = shellcheck(script.content);
+    if (out !== null) expect(out).toBe("");
+    await expectExternalChecksPass(r);
+  });
+
+  it("puts each volume's directory on its own node only", async () => {
+    const r = await renderOk(
+      spec(
+        "  nodes:",
+        "    - {name: s1, role: server, address: 198.51.100.1}",
+        "    - {name: a1, role: agent, address: 198.51.100.2}",
+        "  storage:",
+        "    volumes:",
+        "      - {name: registry, node: a1, path: /srv/registry, size: 50Gi}",
+      ),
+    );
+    expect(nodeFile(cloudInit(r, "s1"), "/usr/local/lib/slipway/storage-dirs.sh")).toBeUndefined();
+    const script = nodeFile(cloudInit(r, "a1"), "/usr/local/lib/slipway/storage-dirs.sh")!.content;
+    expect(script).toContain("mkdir -p '/srv/registry'\n");
+    expect(script).not.toContain("mountpoint");
+    expect(fileText(r, "rendered/manifests/storage/pv-registry.yaml")).toContain('- "a1"');
+  });
+
+  it("no volumes: no storage Application (localPath alone only makes its directory)", async () => {
+    const r = await renderOk(spec(DISK_NODE, "  storage:", "    localPath: /data/k3s-storage"));
+    expect(r.files.some((f) => f.path.startsWith("rendered/apps/storage"))).toBe(false);
+    expect(nodeFile(cloudInit(r, "n1"), "/usr/local/lib/slipway/storage-dirs.sh")!.content).toContain("mkdir -p '/data/k3s-storage'");
+  });
+});
+
+describe("storage rules", () => {
+  const TWO = ["  nodes:", "    - {name: s1, role: server, address: 198.51.100.1, volume: {device: /dev/sdb}}", "    - {name: a1, role: agent, address: 198.51.100.2}"].join("\n");
+
+  it("volume.node must name a node; it is required with several nodes", async () => {
+    const r = await render(
+      spec(TWO, "  storage:", "    volumes:", "      - {name: a, node: s9, path: /data/a, size: 1Gi}", "      - {name: b, path: /data/b, size: 1Gi}"),
+    );
+    expect(problems(r, "SW-VOLUME")).toEqual([
+      ["error", "SW-VOLUME-NODE-UNKNOWN", "spec.storage.volumes[0].node", 17],
+      ["error", "SW-VOLUME-NODE-REQUIRED", "spec.storage.volumes[1]", 18],
+    ]);
+  });
+
+  it("two volumes never share (or nest) a directory on one node; other nodes may reuse it", async () => {
+    const r = await render(
+      spec(
+        TWO,
+        "  storage:",
+        "    volumes:",
+        "      - {name: a, node: s1, path: /data/a, size: 1Gi}",
+        "      - {name: b, node: s1, path: /data/a, size: 1Gi}",
+        "      - {name: c, node: s1, path: /data/a/c, size: 1Gi}",
+        "      - {name: d, node: a1, path: /data/a, size: 1Gi}",
+      ),
+    );
+    expect(problems(r, "SW-VOLUME")).toEqual([
+      ["error", "SW-VOLUME-PATH-SHARED", "spec.storage.volumes[1].path", 18],
+      ["error", "SW-VOLUME-PATH-SHARED", "spec.storage.volumes[2].path", 19],
+      ["error", "SW-VOLUME-PATH-SHARED", "spec.storage.volumes[2].path", 19],
+    ]);
+  });
+
+  it("duplicate volume names and claims are errors", async () => {
+    const r = await render(
+      spec(
+        TWO,
+        "  storage:",
+        "    volumes:",
+        "      - {name: a, node: s1, path: /data/a, size: 1Gi, claim: {name: x, namespace: ns}}",
+        "      - {name: a, node: s1, path: /data/b, size: 1Gi, claim: {name: x, namespace: ns}}",
+      ),
+    );
+    expect(problems(r, "SW-VOLUME")).toEqual([
+      ["error", "SW-VOLUME-DUPLICATE-NAME", "spec.storage.volumes[1].name", 18],
+      ["error", "SW-VOLUME-DUPLICATE-CLAIM", "spec.storage.volumes[1].claim.name", 18],
+    ]);
+  });
+
+  it("a volume off the node's data disk is a warning (the render still succeeds)", async () => {
+    const r = await render(spec(TWO, "  storage:", "    volumes:", "      - name: a", "        node: s1", "        path: /srv/a", "        size: 1Gi"));
+    expect(problems(r, "SW-VOLUME")).toEqual([["warning", "SW-VOLUME-NOT-ON-DISK", "spec.storage.volumes[0].path", 19]]);
+    expect(r.diagnostics.find((d) => d.code === "SW-VOLUME-NOT-ON-DISK")!.message).toBe('volume "a" (/srv/a) is not under /data, the data disk of node s1');
+    expect(r.files).toBeDefined();
+  });
+});
+
+describe("the strict kube-schema gate these tests rely on", () => {
+  it("catches a misspelled field in a rendered PV", async () => {
+    const r = await renderOk(spec(DISK_NODE, VOLUMES));
+    const f = r.files.find((x) => x.path === "rendered/manifests/storage/pv-prometheus-data.yaml")!;
+    const broken = { ...r, files: [{ ...f, text: f.text.replace("persistentVolumeReclaimPolicy", "persistentVolumeReclaimPolicyy") }] };
+    const found = kubeSchemaProblems(broken);
+    if (found !== null) expect(found.join("\n")).toContain("persistentVolumeReclaimPolicyy");
+  });
+});
