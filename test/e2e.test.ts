@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "../generator/cli/commands.js";
 import { ROOT, slipway, tempDir } from "./support/cli.js";
+import { writeFiles } from "./support/tree.js";
 
 let work: { dir: string; cleanup: () => void };
 beforeEach(() => {
@@ -17,6 +18,14 @@ const TOKEN = "test-token-0123456789abcdef";
 function scratchRepo(name = "contabo-ha"): string {
   cpSync(example(name), join(work.dir, "cluster.yaml"));
   return work.dir;
+}
+
+/** A scratch repository with a Sealed Secrets key pair (CI has no .slipway/): the first server needs it. */
+function keyedRepo(name: string): string {
+  const dir = scratchRepo(name);
+  const r = slipway(["keygen"], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return dir;
 }
 
 describe("help and usage", () => {
@@ -168,12 +177,22 @@ describe("userdata", () => {
     expect(r.stdout).not.toContain("__SLIPWAY_SECRET_");
   });
 
+  it("the first server needs the Sealed Secrets keys: without them the error names slipway keygen", () => {
+    const dir = scratchRepo();
+    const r = slipway(["userdata", "node-1"], { cwd: dir, env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("slipway keygen");
+  });
+
   it("--out writes mode 0600", () => {
+    const dir = keyedRepo("contabo-ha");
     const out = join(work.dir, "node-1.user-data");
-    const r = slipway(["userdata", "node-1", "--spec", example("contabo-ha"), "--out", out], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    const r = slipway(["userdata", "node-1", "--out", out], { cwd: dir, env: { SLIPWAY_K3S_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    expect(readFileSync(out, "utf8")).toContain("cluster-init: true");
+    // Read as cloud-init does: content may be gz+b64-compressed to fit the provider's limit.
+    const config = writeFiles(readFileSync(out, "utf8")).find((f) => f.path === "/etc/rancher/k3s/config.yaml");
+    expect(config?.content).toContain("cluster-init: true");
   });
 
   it("reads the token from .slipway/k3s-token", () => {
@@ -186,10 +205,11 @@ describe("userdata", () => {
   });
 
   it("a private repository needs SLIPWAY_GIT_TOKEN; with it the repository Secret is filled", () => {
-    const missing = slipway(["userdata", "cosmos-1", "--spec", example("hetzner-single")], { env: { SLIPWAY_K3S_TOKEN: TOKEN } });
+    const dir = keyedRepo("hetzner-single");
+    const missing = slipway(["userdata", "cosmos-1"], { cwd: dir, env: { SLIPWAY_K3S_TOKEN: TOKEN } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("SLIPWAY_GIT_TOKEN");
-    const ok = slipway(["userdata", "cosmos-1", "--spec", example("hetzner-single")], { env: { SLIPWAY_K3S_TOKEN: TOKEN, SLIPWAY_GIT_TOKEN: "ghp_exampletokenexampletoken" } });
+    const ok = slipway(["userdata", "cosmos-1"], { cwd: dir, env: { SLIPWAY_K3S_TOKEN: TOKEN, SLIPWAY_GIT_TOKEN: "ghp_exampletokenexampletoken" } });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('password: "ghp_exampletokenexampletoken"');
   });

@@ -130,6 +130,22 @@ describe("slipway plan classifies every change", () => {
     expect(subjects).toContain("Sealed Secrets certificate bootstrap/sealed-secrets.crt");
   });
 
+  it("reads sealed-secrets/ at the base like the pipeline does: a SealedSecret removed is pruned with its Application", () => {
+    git("init", "-q");
+    writeFileSync(join(work.dir, "cluster.yaml"), example);
+    expect(slipway(["keygen"], { cwd: work.dir }).code).toBe(0);
+    expect(slipway(["seal", "db", "-n", "storage", "--from-literal", "password=correct-horse-battery"], { cwd: work.dir }).code).toBe(0);
+    git("add", "cluster.yaml", "sealed-secrets", "bootstrap/sealed-secrets.crt");
+    git("commit", "-q", "-m", "base");
+    rmSync(join(work.dir, "sealed-secrets"), { recursive: true });
+    const r = plan("--base", "main");
+    expect(r.code).toBe(0);
+    expect(r.json.changes.map((c) => [c.class, c.action, c.subject])).toEqual([
+      ["destructive", "removed", "Application argocd/secrets-storage"],
+      ["sync", "removed", "SealedSecret storage/db"],
+    ]);
+  }, 60_000);
+
   it("with no --base: the merge base of HEAD with main", () => {
     repoWith(example);
     git("checkout", "-q", "-b", "feature");

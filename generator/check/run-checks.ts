@@ -64,27 +64,20 @@ interface GateResult {
 /** Run every gate on the tree. */
 export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise<GateReport> {
   const structure = await checkTree(tree.files, tree.gitopsPath);
-  const gates: Record<string, GateResult> = {
-    ...treeGates(tree, structure.diagnostics),
-  };
-  const objects = [...structure.objects, ...(structure.embedded ?? [])];
-  merge(gates, "objects", await unknownFieldsGate(tree, objects));
-  gates.kubeconform = await kubeconformGate(tree, opts);
-  merge(gates, "cloud-init", await cloudInitSchemaGate(tree, opts));
-  gates["secret-leak"] = secretLeakGate(tree, opts.leak);
-  gates.size = sizeGate(tree, opts);
-
+  const results: [string, GateResult][] = [
+    ...Object.entries(treeGates(tree, structure.diagnostics)),
+    ["objects", await unknownFieldsGate(tree, [...structure.objects, ...(structure.embedded ?? [])])],
+    ["kubeconform", await kubeconformGate(tree, opts)],
+    ["cloud-init", await cloudInitSchemaGate(tree, opts)],
+    ["secret-leak", secretLeakGate(tree, opts.leak)],
+    ["size", sizeGate(tree, opts)],
+  ];
   const report: GateReport = { findings: [], checked: {} };
-  for (const [gate, r] of Object.entries(gates)) {
+  for (const [gate, r] of results) {
     report.findings.push(...r.findings);
-    if (r.checked.length > 0) report.checked[gate] = [...new Set(r.checked)];
+    if (r.checked.length > 0) report.checked[gate] = [...new Set([...(report.checked[gate] ?? []), ...r.checked])];
   }
   return report;
-}
-
-function merge(gates: Record<string, GateResult>, gate: string, r: GateResult): void {
-  const prev = gates[gate] ?? { findings: [], checked: [] };
-  gates[gate] = { findings: [...prev.findings, ...r.findings], checked: [...prev.checked, ...r.checked] };
 }
 
 /**

@@ -5,13 +5,16 @@
  * length, and on the first server the Sealed Secrets key Secrets (4096-bit keys) are added when
  * keys exist and the file does not carry them yet. Pure but for {@link countSealingKeys}.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { SEALING_KEYS_MANIFEST } from "../plan/day0.js";
 import { bootstrapKeySecrets, KEY_LABEL } from "../secrets/key-secret.js";
 import { CERTIFICATE_FILE, KEY_DIR } from "../secrets/key-store.js";
 import { SECRET_ENV } from "../spec/resolve.js";
 import { toYamlText } from "../yaml.js";
+import { byteLength, compactUserData } from "../output/compact-user-data.js";
 import { checkCloudInitStructure } from "./cloud-init-structure.js";
 import type { Finding } from "./finding.js";
 import { parseManifests } from "./tree.js";
@@ -64,6 +67,9 @@ const PLACEHOLDER = /__SLIPWAY_SECRET_([A-Z0-9_]+?)__/g;
 /** The estimated full user-data size of one bootstrap file. */
 export interface SizeEstimate {
   bytes: number;
+  /** Of which the key Secrets added (uncompressed). */
+  keyBytes: number;
+  keys: number;
   /** What was substituted or added, for the message ("1 placeholder", "2 sealing keys"). */
   additions: string[];
 }
@@ -74,6 +80,8 @@ export interface SizeEstimate {
  */
 export function estimateUserDataSize(file: string, text: string, sealingKeys: number): SizeEstimate {
   let bytes = Buffer.byteLength(text, "utf8");
+  let keyBytes = 0;
+  let keys = 0;
   const additions: string[] = [];
   let placeholders = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
@@ -90,10 +98,12 @@ export function estimateUserDataSize(file: string, text: string, sealingKeys: nu
   const manifests = checkCloudInitStructure(file, text).manifests;
   const carriesKeys = manifests.some((m) => parseManifests(file, m.content).objects.some((o) => isKeySecret(o.obj)));
   if (manifests.length > 0 && sealingKeys > 0 && !carriesKeys) {
-    bytes += keySecretsBytes(sealingKeys, !manifests.some((m) => m.path === SEALING_KEYS_MANIFEST));
+    keyBytes = keySecretsBytes(sealingKeys, !manifests.some((m) => m.path === SEALING_KEYS_MANIFEST));
+    keys = sealingKeys;
+    bytes += keyBytes;
     additions.push(`${sealingKeys} Sealed Secrets key Secret${sealingKeys === 1 ? "" : "s"} (4096-bit) added`);
   }
-  return { bytes, additions };
+  return { bytes, additions, keyBytes, keys };
 }
 
 function isKeySecret(obj: Record<string, unknown>): boolean {
@@ -106,10 +116,27 @@ function isKeySecret(obj: Record<string, unknown>): boolean {
  * in a write_files `content` block, plus the entry itself when the file has no slot for them yet.
  */
 export function keySecretsBytes(n: number, withEntry: boolean): number {
-  const keys = Array.from({ length: n }, (_, i) => ({ index: i + 1, privateKeyPem: "k".repeat(KEY_PEM_LENGTH), certificatePem: "c".repeat(CERT_PEM_LENGTH) }));
-  const documents = bootstrapKeySecrets(keys).flatMap((s) => ["---", ...toYamlText(s).trimEnd().split("\n")]);
+  // The shape day0.ts writes: PEM text (64-character lines) as stringData.
+  const pem = (length: number) => `${"A".repeat(length).replace(/(.{64})/g, "$1\n")}\n`;
+  const keys = Array.from({ length: n }, (_, i) => ({ index: i + 1, privateKeyPem: pem(KEY_PEM_LENGTH), certificatePem: pem(CERT_PEM_LENGTH) }));
+  const documents = bootstrapKeySecrets(keys).flatMap(({ data, ...s }) => {
+    const stringData = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    return ["---", ...toYamlText({ ...s, stringData }).trimEnd().split("\n")];
+  });
   const entry = withEntry ? [`  - path: ${SEALING_KEYS_MANIFEST}`, '    permissions: "0600"', "    owner: root:root", "    content: |"] : [];
   return Buffer.byteLength(`${[...entry, ...documents.map((l) => `      ${l}`)].join("\n")}\n`, "utf8");
+}
+
+/** gzip+base64 size of `n` key Secrets: PEM bodies are base64 of random DER, so use random bytes. */
+function compressedKeyBytes(n: number): number {
+  const body = (length: number, seed: string) => {
+    let out = "";
+    for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}${i}`).digest("base64");
+    return `${out.slice(0, length).replace(/(.{64})/g, "$1\n")}\n`;
+  };
+  const keys = Array.from({ length: n }, (_, i) => ({ index: i + 1, privateKeyPem: body(KEY_PEM_LENGTH, `k${i}`), certificatePem: body(CERT_PEM_LENGTH, `c${i}`) }));
+  const text = bootstrapKeySecrets(keys).map(({ data, ...s }) => toYamlText({ ...s, stringData: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")])) })).join("---\n");
+  return gzipSync(Buffer.from(text), { level: 9 }).toString("base64").length;
 }
 
 /**
@@ -131,8 +158,17 @@ export function countSealingKeys(repoDir: string): number {
  * nothing otherwise.
  */
 export function checkUserDataSize(file: string, text: string, provider: Provider, sealingKeys: number, displayFile = file): Finding[] {
-  const { bytes, additions } = estimateUserDataSize(file, text, sealingKeys);
   const budget = USER_DATA_BUDGETS[provider];
+  const estimate = estimateUserDataSize(file, text, sealingKeys);
+  let { bytes, additions } = estimate;
+  if (bytes > budget) {
+    // `slipway userdata` compresses write_files content when the plain form is over the budget;
+    // judge what it would deliver: the compressed committed text, the placeholders' growth, and
+    // the key Secrets as gzip+base64 of key-like (random base64) text.
+    const tokenGrowth = bytes - byteLength(text) - estimate.keyBytes;
+    bytes = byteLength(compactUserData(text)) + tokenGrowth + (estimate.keys > 0 ? compressedKeyBytes(estimate.keys) : 0);
+    additions = [...additions, "write_files content compressed (gz+b64) as `slipway userdata` does over the budget"];
+  }
   if (bytes <= budget * NEAR) return [];
   const what = `user-data is about ${bytes} bytes with secrets filled in (an estimate${additions.length ? `: ${additions.join(", ")}` : ""})`;
   const over = bytes > budget;

@@ -3,6 +3,8 @@ import { chmodSync } from "node:fs";
 import { dirname } from "node:path";
 import { error, hasErrors, UsageError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
+import { byteLength, compactUserData } from "../output/compact-user-data.js";
+import { USER_DATA_BUDGETS } from "../check/user-data-size.js";
 import { renderCluster, loadAndValidate } from "../pipeline.js";
 import { collectSecrets } from "../secrets/provision.js";
 import { SECRET_ENV } from "../spec/resolve.js";
@@ -60,8 +62,17 @@ export function register(program: Command): void {
         reportDiagnostics(r.diagnostics, sources);
         return 1;
       }
-      const userData = r.files.find((f) => f.path === `bootstrap/${nodeName}.yaml`);
-      if (!userData) throw new Error(`render produced no bootstrap file for ${nodeName}`);
+      const rendered = r.files.find((f) => f.path === `bootstrap/${nodeName}.yaml`);
+      if (!rendered) throw new Error(`render produced no bootstrap file for ${nodeName}`);
+      const fitted = fitBudget(rendered.text, s.spec.spec.hosts.provider);
+      if (!fitted.ok) {
+        reportDiagnostics([error("SW-USERDATA-TOO-LARGE", `the user-data of ${nodeName} is ${fitted.bytes} bytes even compressed, over the ${s.spec.spec.hosts.provider} limit of ${fitted.budget} bytes`, {
+          hint: "Rotate away Sealed Secrets keys no secret needs any more, move large Helm values into the Git repository, or set spec.hosts.provider to where the node really runs.",
+        })], sources);
+        return 1;
+      }
+      if (fitted.compacted) err(`note: write_files content compressed (gz+b64) so the user-data fits the ${s.spec.spec.hosts.provider} limit of ${fitted.budget} bytes`);
+      const userData = { text: fitted.text };
       if (opts.out) {
         if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
         writeFileAtomic(opts.out, userData.text, 0o600);
@@ -71,4 +82,12 @@ export function register(program: Command): void {
       } else out(userData.text);
       return 0;
     }));
+}
+
+/** The user-data as rendered when it fits the provider's budget, else compressed (see compact-user-data.ts). */
+function fitBudget(text: string, provider: keyof typeof USER_DATA_BUDGETS): { ok: boolean; text: string; bytes: number; budget: number; compacted: boolean } {
+  const budget = USER_DATA_BUDGETS[provider];
+  if (byteLength(text) <= budget) return { ok: true, text, bytes: byteLength(text), budget, compacted: false };
+  const compact = compactUserData(text);
+  return { ok: byteLength(compact) <= budget, text: compact, bytes: byteLength(compact), budget, compacted: true };
 }

@@ -263,7 +263,7 @@ export function formatPlanText(changes: readonly PlannedChange[], h: PlanHeading
   for (const c of CHANGE_CLASSES) {
     const group = changes.filter((x) => x.class === c);
     if (group.length === 0) continue;
-    lines.push("", `${c} (${group.length}): ${CLASS_TITLE[c]}`);
+    lines.push("", `${c} (${group.length})`);
     for (const x of group) lines.push(`  ${x.action.padEnd(7)} ${x.subject}: ${x.effect}`);
   }
   return `${lines.join("\n")}\n`;

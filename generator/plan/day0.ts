@@ -64,7 +64,9 @@ function sealingKeysFile(r: Resolved, secrets: BootstrapSecrets): NodeFile {
   if (keys.length > 0) {
     // kube-system always exists; another namespace must exist before K3s can put the keys in it.
     if (namespace !== "kube-system") documents.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
-    documents.push(...bootstrapKeySecrets(keys, namespace));
+    // PEM text as stringData (the API server stores it as data): base64 of PEM would be a third
+    // larger, and user-data has a size limit (DOMAIN.md §2.4).
+    documents.push(...bootstrapKeySecrets(keys, namespace).map(({ data, ...secret }) => ({ ...secret, stringData: decodeData(data) })));
   }
   return {
     path: SEALING_KEYS_MANIFEST,
@@ -73,6 +75,10 @@ function sealingKeysFile(r: Resolved, secrets: BootstrapSecrets): NodeFile {
     // Private keys: root only.
     permissions: "0600",
   };
+}
+
+function decodeData(data: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 }
 
 /** Context of the root Application, shared by rendered/apps/root.yaml and the day-0 copy. */

@@ -124,7 +124,8 @@ function yamlProblem(file: string, text: string, doc: Document.Parsed, lines: Li
   if (code === "DUPLICATE_KEY") {
     const prev = earlierDuplicateKey(doc, offset);
     const where = prev ? lines.linePos(prev.offset) : undefined;
-    const what = prev ? `duplicate key ${JSON.stringify(prev.key)} (already on line ${where!.line})` : "duplicate key: this key already appears earlier in the same mapping";
+    const key = JSON.stringify(prev?.key.length && prev.key.length > 60 ? `${prev.key.slice(0, 57)}...` : prev?.key);
+    const what = prev ? `duplicate key ${key} (already on line ${where!.line})` : "duplicate key: this key already appears earlier in the same mapping";
     return error("SW-YAML-DUPLICATE-KEY", what, {
       file, line: pos.line, col: pos.col, hint: "Each key may appear once per mapping; merge the two entries.",
     });

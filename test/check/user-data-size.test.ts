@@ -2,6 +2,7 @@
  * The size gate: budgets per provider (DOMAIN.md §2.4), the estimate of the full user-data from
  * the committed placeholder version, and its findings.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -29,8 +30,8 @@ describe("estimateUserDataSize", () => {
 
   it("adds the 4096-bit key Secrets on the first server only, when keys exist", () => {
     const one = keySecretsBytes(1, true);
-    expect(one).toBeGreaterThan(6800); // base64 of a 3243-byte key PEM and a 1854-byte certificate PEM, plus YAML
-    expect(one).toBeLessThan(7600);
+    expect(one).toBeGreaterThan(5800); // a 3243-byte key PEM and a 1854-byte certificate PEM as stringData, plus YAML indentation
+    expect(one).toBeLessThan(6800);
     expect(keySecretsBytes(2, true)).toBeGreaterThan(2 * one - 200);
     expect(estimateUserDataSize("n.yaml", first, 1).bytes).toBe(bytes(first) - token.length + 64 + one);
     expect(estimateUserDataSize("n.yaml", first, 1).additions).toContain("1 Sealed Secrets key Secret (4096-bit) added");
@@ -51,14 +52,22 @@ describe("estimateUserDataSize", () => {
   });
 });
 
+/** `n` characters of deterministic, incompressible base64. */
+function noise(n: number): string {
+  let out = "";
+  for (let i = 0; out.length < n; i++) out += createHash("sha256").update(String(i)).digest("base64");
+  return out.slice(0, n);
+}
+
 describe("checkUserDataSize", () => {
-  const big = (n: number) => `${joining}  - path: /etc/big\n    permissions: "0644"\n    content: |\n      ${"x".repeat(n)}\n`;
+  // Random-looking content: `x` repeated would compress to nothing once over the budget.
+  const big = (n: number) => `${joining}  - path: /etc/big\n    permissions: "0644"\n    content: |\n      ${noise(n)}\n`;
 
   it("over the budget: an error naming the estimate, the provider and its limit", () => {
     const [f, ...rest] = checkUserDataSize("bootstrap/n.yaml", big(17_000), "aws", 0);
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ gate: "size", severity: "error", code: "SW-SIZE-OVER-BUDGET", file: "bootstrap/n.yaml" });
-    expect(f!.message).toMatch(/^user-data is about 17\d{3} bytes with secrets filled in \(an estimate: 1 secret placeholder replaced by realistic-length stand-ins\), over the aws budget of 16384 bytes \(10\d %\): AWS EC2 accepts 16384 bytes of raw user-data \(before base64\)$/);
+    expect(f!.message).toMatch(/^user-data is about 17\d{3} bytes with secrets filled in \(an estimate: 1 secret placeholder replaced by realistic-length stand-ins, write_files content compressed \(gz\+b64\) as `slipway userdata` does over the budget\), over the aws budget of 16384 bytes \(10\d %\): AWS EC2 accepts 16384 bytes of raw user-data \(before base64\)$/);
   });
 
   it("the same file fits Hetzner's 32 KiB; above 90 % of a budget is a warning", () => {

@@ -72,7 +72,7 @@ describe("host firewall", () => {
     expect(text).toContain("type filter hook input priority filter; policy drop;");
     expect(text).toContain("tcp dport 22 ip saddr @ssh4 accept");
     expect(text).not.toMatch(/^\s+tcp dport 22 accept$/m);
-    expect(text).toContain("elements = { 173.245.48.0/20 }");
+    expect(text).toContain("set web4 { type ipv4_addr; flags interval; auto-merge; elements = { 173.245.48.0/20 }; }");
     expect(text).toContain("type filter hook prerouting priority mangle; policy accept;\n    fib daddr type local tcp dport { 80, 443 } jump web_sources");
     // Cluster ports are open between node addresses only: no rule opens them to everyone.
     expect(text).not.toMatch(/dport (6443|10250|2379|8472|51820|4240)/);
@@ -87,7 +87,7 @@ describe("host firewall", () => {
   it("without sshFrom/httpFrom: 22 and 80/443 from everyone, no web guard", async () => {
     const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall: {enabled: true, sshFrom: [192.0.2.0/24]}"));
     const text = nodeFile(cloudInit(r, "a1"), RULES)!.content;
-    expect(text).toContain('tcp dport { 80, 443 } accept comment "web from everyone"');
+    expect(text).toContain("    tcp dport 22 ip saddr @ssh4 accept\n    tcp dport 22 ip6 saddr @ssh6 accept\n    tcp dport { 80, 443 } accept\n");
     expect(text).not.toContain("web_guard");
     const nft = nftCheck(text);
     if (nft !== null) expect(nft).toBe("");
@@ -97,7 +97,7 @@ describe("host firewall", () => {
     const r = await renderOk(
       spec(NODES, "  dns:", "    failover: {zone: example.org, records: [{name: app}], probe: {tcp: {port: 443}}}", "  hosts:", "    ssh:", KEY, "    firewall: {sshFrom: [192.0.2.0/24]}"),
     );
-    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).toContain('udp dport 53 accept comment "DNS failover zone"');
+    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).toContain('    udp dport 53 accept comment "DNS failover zone"\n    tcp dport 53 accept comment "DNS failover zone"\n');
     expect(nodeFile(cloudInit(r, "a1"), RULES)!.content).not.toContain("dport 53");
   });
 });

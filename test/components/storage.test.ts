@@ -176,3 +176,26 @@ describe("the strict kube-schema gate these tests rely on", () => {
     if (found !== null) expect(found.join("\n")).toContain("persistentVolumeReclaimPolicyy");
   });
 });
+
+describe("monitoring volume references", () => {
+  it("must name a storage.volumes entry, and one without a claim", async () => {
+    const r = await render(
+      spec(
+        DISK_NODE,
+        "  storage:",
+        "    volumes:",
+        "      - name: am",
+        "        path: /data/am",
+        "        size: 1Gi",
+        "        claim: {name: am, namespace: monitoring}",
+        "  monitoring:",
+        "    prometheusVolume: prom",
+        "    alertmanagerVolume: am",
+      ),
+    );
+    expect(problems(r, "SW-MONITORING")).toEqual([
+      ["error", "SW-MONITORING-VOLUME-HAS-CLAIM", "spec.storage.volumes[0].claim", 22],
+      ["error", "SW-MONITORING-VOLUME-UNKNOWN", "spec.monitoring.prometheusVolume", 24],
+    ]);
+  });
+});

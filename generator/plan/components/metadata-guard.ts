@@ -14,6 +14,7 @@
 import { cmp } from "../../diagnostics.js";
 import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
 import { component, type Component, type Feature, type NodeContribution } from "../types.js";
+import { hasHostTable } from "./host.js";
 import { SCRIPT_DIR } from "./k3s-node.js";
 
 export const METADATA_ADDRESS = "169.254.169.254";
@@ -93,8 +94,12 @@ function networkPolicyGuard(r: Resolved, components: readonly (Component & { wav
   });
 }
 
-/** Every node: the nftables drop, loaded now and at every boot, before K3s. */
-export function metadataGuardNode(_node: ResolvedNode): Partial<NodeContribution> {
+/**
+ * Every node: the nftables drop, loaded now and at every boot, before K3s; a node with the host
+ * firewall table has the same drop there (host.ts) and needs no table of its own.
+ */
+export function metadataGuardNode(_node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
+  if (hasHostTable(r)) return undefined;
   return {
     packages: ["nftables"],
     files: [

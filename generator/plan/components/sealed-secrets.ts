@@ -9,14 +9,15 @@
  * - the repository's SealedSecrets (sealed-secrets/<namespace>/<name>.yaml), one Application per
  *   namespace (`secrets-<namespace>`).
  *
- * Chart value names, checked against the chart's values (sealed-secrets 2.18.x: carvel/package.yaml
- * `sealedsecrets.bitnami.com.2.18.1` valuesSchema lists `fullnameOverride` and `keyrenewperiod`
- * "Specifies key renewal period", type string; helm/sealed-secrets/templates/deployment.yaml passes
- * `--key-renew-period {{ .Values.keyrenewperiod | quote }}` only `if .Values.keyrenewperiod`, and the
- * Service is named by the fullname on `service.port` 8080; github.com/bitnami-labs/sealed-secrets).
+ * Chart value names, checked against the chart's values for 2.18.x: the values schema of
+ * https://raw.githubusercontent.com/bitnami-labs/sealed-secrets/main/carvel/package.yaml (package
+ * `sealedsecrets.bitnami.com.2.18.1`, generated from helm/sealed-secrets/values.yaml) lists
+ * `fullnameOverride` ("String to fully override sealed-secrets.fullname") and `keyrenewperiod`
+ * (string, "Specifies key renewal period"); helm/sealed-secrets/templates/deployment.yaml passes
+ * `--key-renew-period {{ .Values.keyrenewperiod | quote }}` only `if .Values.keyrenewperiod`, names
+ * the Service by the fullname, and serves on `service.port` (default 8080).
  */
 import { cmp } from "../../diagnostics.js";
-import { KEY_LABEL } from "../../secrets/key-secret.js";
 import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
 import { IMPORT_KEYS_SCRIPT, SEALING_KEYS_MANIFEST } from "../day0.js";
 import { mergeValues } from "../merge-values.js";
@@ -118,7 +119,6 @@ function importKeysNode(node: ResolvedNode, r: Resolved): Partial<NodeContributi
         context: {
           manifest: SEALING_KEYS_MANIFEST,
           namespace: r.spec.spec.secrets.sealedSecrets.namespace,
-          label: KEY_LABEL,
           attempts: IMPORT_ATTEMPTS,
           minutes: Math.round((IMPORT_ATTEMPTS * 5) / 60),
         },

@@ -45,5 +45,6 @@ export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec): RuleContext 
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  return escaped.replace(/"((?:[^"\\]|\\.){60,}?)"/g, (_, inner: string) => (inner.length > 60 ? `"${inner.slice(0, 57)}..."` : `"${inner}"`));
+  // Quoted parts pair up left to right ("a" ... "b"): shorten only what is inside a pair.
+  return escaped.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => (inner.length > 60 ? `"${inner.slice(0, 57)}..."` : whole));
 }

@@ -9,7 +9,7 @@ import { firewallSettings } from "./host.js";
 import { tenantNamespaces } from "./isolation.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
-import { uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
+import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
 
 export const RULES: readonly Rule[] = [
@@ -29,6 +29,7 @@ export const RULES: readonly Rule[] = [
   volumeNodes,
   uniqueVolumes,
   volumePaths,
+  monitoringVolumes,
   traefikAcmeVolume,
   bundledTraefikNotDisabled,
   tenantNamespaces,

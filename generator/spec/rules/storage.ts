@@ -73,3 +73,27 @@ export const volumePaths: Rule = ({ spec, problem }) => {
   });
   return out;
 };
+
+/**
+ * monitoring.*Volume name storage.volumes entries without a claim: the Prometheus operator makes
+ * its own claim from a volumeClaimTemplate whose selector matches the volume's labels (seed 004),
+ * and a claim of ours would reserve the volume for something else.
+ */
+export const monitoringVolumes: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  const m = spec.spec.monitoring;
+  if (!m) return out;
+  const volumes = spec.spec.storage.volumes;
+  for (const field of ["prometheusVolume", "alertmanagerVolume"] as const) {
+    const name = m[field];
+    if (name === undefined) continue;
+    const i = volumes.findIndex((v) => v.name === name);
+    if (i < 0) {
+      const known = volumes.map((v) => v.name);
+      out.push(problem("SW-MONITORING-VOLUME-UNKNOWN", ["spec", "monitoring", field], `monitoring.${field} "${name}" is not in storage.volumes`, known.length ? `Use one of: ${known.join(", ")}; or add a volume of that name.` : `Add it: storage.volumes: [{name: ${name}, path: /data/${name}, size: 10Gi}].`));
+    } else if (volumes[i]!.claim) {
+      out.push(problem("SW-MONITORING-VOLUME-HAS-CLAIM", ["spec", "storage", "volumes", i, "claim"], `volume "${name}" (monitoring.${field}) has a claim, which would reserve it away from the operator's own claim`, "Remove the claim: the operator's volumeClaimTemplate binds the volume by its labels."));
+    }
+  }
+  return out;
+};
