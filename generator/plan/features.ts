@@ -9,10 +9,11 @@ import { dnsFailover } from "./components/dns-failover.js";
 import { gvisor } from "./components/gvisor.js";
 import { host } from "./components/host.js";
 import { isolation } from "./components/isolation.js";
+import { monitoring } from "./components/monitoring.js";
 import { istio } from "./components/istio.js";
 import { sealedSecrets } from "./components/sealed-secrets.js";
 import { storage } from "./components/storage.js";
 import { traefik } from "./components/traefik.js";
 import type { Feature } from "./types.js";
 
-export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, isolation, dnsFailover];
+export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, monitoring, isolation, dnsFailover];

@@ -17,6 +17,7 @@
  * `--key-renew-period {{ .Values.keyrenewperiod | quote }}` only `if .Values.keyrenewperiod`, names
  * the Service by the fullname, and serves on `service.port` (default 8080).
  */
+import { SECRETS_APP_PREFIX } from "../../spec/rules/apps.js";
 import { cmp } from "../../diagnostics.js";
 import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
 import { IMPORT_KEYS_SCRIPT, SEALING_KEYS_MANIFEST } from "../day0.js";
@@ -95,7 +96,7 @@ export function sealedSecretApps(r: Resolved): Component[] {
   for (const s of r.repo?.sealedSecrets ?? []) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s]);
   return [...byNamespace.keys()].sort(cmp).map((namespace) =>
     component({
-      name: `secrets-${namespace}`,
+      name: `${SECRETS_APP_PREFIX}${namespace}`,
       namespace,
       manifests: byNamespace.get(namespace)!.map((s) => ({
         file: `${s.name}.yaml`,

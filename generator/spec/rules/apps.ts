@@ -8,6 +8,11 @@ export const PLATFORM_APP_NAMES = [
   "istio-gateway", "ambient-namespaces", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "metadata-guard",
 ];
 
+/** `secrets-<namespace>`: the Application that deploys the SealedSecrets of one namespace. */
+export const SECRETS_APP_PREFIX = "secrets-";
+
+export const isPlatformAppName = (name: string): boolean => PLATFORM_APP_NAMES.includes(name) || name.startsWith(SECRETS_APP_PREFIX);
+
 export const appSources: Rule = ({ spec, problem, written }) => {
   const out: Diagnostic[] = [];
   spec.spec.apps.forEach((a, i) => {
@@ -22,7 +27,7 @@ export const uniqueAppNames: Rule = ({ spec, problem }) => {
   const out: Diagnostic[] = [];
   const seen = new Map<string, number>();
   spec.spec.apps.forEach((a, i) => {
-    if (PLATFORM_APP_NAMES.includes(a.name)) out.push(problem("SW-APP-RESERVED-NAME", ["spec", "apps", i, "name"], `app name "${a.name}" is used by a Slipway platform component`, `Choose another name; reserved: ${PLATFORM_APP_NAMES.join(", ")}.`));
+    if (isPlatformAppName(a.name)) out.push(problem("SW-APP-RESERVED-NAME", ["spec", "apps", i, "name"], `app name "${a.name}" is used by a Slipway platform component`, `Choose another name; reserved: ${PLATFORM_APP_NAMES.join(", ")}, and names starting with ${SECRETS_APP_PREFIX}.`));
     const prev = seen.get(a.name);
     if (prev !== undefined) out.push(problem("SW-APP-DUPLICATE-NAME", ["spec", "apps", i, "name"], `app name "${a.name}" is already used by spec.apps[${prev}]`, "Each Application needs its own name."));
     else seen.set(a.name, i);
