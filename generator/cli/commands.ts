@@ -1,6 +1,6 @@
 /**
- * The command list. Each command module is small (commander wiring); heavy work is imported inside
- * its action, so `--help` and `render` don't load what other commands need.
+ * The command list. A command module is loaded only when it runs (or for help, which lists them
+ * all), so `render` never pays for what `check` or `keygen` import.
  */
 import type { Command } from "commander";
 

@@ -7,7 +7,19 @@ import { takeExitCode } from "./result.js";
 
 export const VERSION = "0.1.0";
 
-export async function buildProgram(): Promise<Command> {
+/**
+ * The commands to register for these arguments: only the one invoked when the first argument names
+ * a command (the common case, and the fast path for `render`), else all of them, so help, "did you
+ * mean" and unknown-command errors see the whole list.
+ */
+export function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const first = argv.slice(2).find((a) => !a.startsWith("-"));
+  const wantsHelp = argv.slice(2).some((a) => a === "--help" || a === "-h") && argv.slice(2).indexOf(first ?? "") !== 0;
+  const only = COMMANDS.filter((c) => c.name === first);
+  return only.length === 1 && argv[2] === first && !wantsHelp ? only : COMMANDS;
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("slipway")
     .description("Build a whole K3s cluster from one cluster.yaml: an Argo CD app-of-apps tree (rendered/) and per-node cloud-init (bootstrap/).")
     .version(VERSION)
@@ -18,14 +30,14 @@ export async function buildProgram(): Promise<Command> {
       "after",
       "\nExit codes: 0 ok; 1 the spec or the tree has problems (validation, stale render, diff found); 2 usage error; 3 internal error (a bug).\n\nExamples:\n  $ slipway init\n  $ slipway validate\n  $ slipway render\n  $ slipway userdata node-1 --out node-1.yaml",
     );
-  for (const c of COMMANDS) (await c.load()).register(program);
+  for (const c of commandsFor(argv)) (await c.load()).register(program);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv as string[]);
     return takeExitCode();
   } catch (e) {
