@@ -144,6 +144,8 @@ describe("dns-failover DaemonSet", () => {
       expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     }
     expect(coredns!.securityContext.capabilities.add).toEqual(["NET_BIND_SERVICE"]);
+    // Binding host port 53 needs uid 0 (file capabilities do not survive no_new_privs); nothing else does.
+    expect(coredns!.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
     expect(prober!.securityContext.capabilities.add).toBeUndefined();
     expect(coredns!.args).toEqual(["-conf", "/etc/dns-failover/Corefile.$(NODE_NAME)"]);
     expect(coredns!.env).toEqual([{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }]);
