@@ -3,7 +3,7 @@
 // imports and load only in the commands that need them.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
-import "./generate-validator.mjs";
+import "./generate.mjs";
 
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 await build({

@@ -27,6 +27,20 @@ export interface TreeCheck {
 
 /** Parses all YAML documents of a file; syntax or duplicate-key problems become diagnostics. */
 export function parseManifests(file: string, text: string, app?: string): TreeCheck {
+  // One run parses the same rendered text for the tree check, the leak scan and the diff; YAML
+  // parsing is the largest part of a render, so parse each text once. Callers only read results.
+  const key = `${file}\u0000${text}`;
+  let result = parsed.get(key);
+  if (!result) {
+    result = parseManifestsOnce(file, text);
+    parsed.set(key, result);
+  }
+  return app === undefined ? result : { ...result, objects: result.objects.map((o) => ({ ...o, app })) };
+}
+
+const parsed = new Map<string, TreeCheck>();
+
+function parseManifestsOnce(file: string, text: string): TreeCheck {
   const diagnostics: Diagnostic[] = [];
   const objects: ParsedObject[] = [];
   const docs = parseAllDocuments(text, { ...parseOptions });
@@ -40,7 +54,7 @@ export function parseManifests(file: string, text: string, app?: string): TreeCh
       continue;
     }
     const line = doc.contents?.range ? text.slice(0, doc.contents.range[0]).split("\n").length : 1;
-    objects.push({ file, app, obj: value as Record<string, unknown>, line });
+    objects.push({ file, obj: value as Record<string, unknown>, line });
   }
   return { objects, diagnostics };
 }

@@ -1,12 +1,18 @@
 /**
- * Template discovery and the private Handlebars instance (noEscape, strict): templates/ is read in
- * sorted order, files starting with `_` are partials, and no template sees the environment.
+ * The private Handlebars instance (noEscape, strict) over templates/: files starting with `_` are
+ * partials, and no template sees the environment. Templates are precompiled at build time
+ * (scripts/precompile-templates.mjs, same options), so a render loads only the runtime.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
+import type HandlebarsApi from "handlebars";
+import HandlebarsRuntime from "handlebars/runtime.js";
+import { PRECOMPILED } from "./generated/templates.js";
 import { HELPERS } from "./helpers.js";
+
+// The runtime build has the full API but compile(); its bundled typings declare nothing.
+const Handlebars = HandlebarsRuntime as unknown as typeof HandlebarsApi;
 
 /** The package root (holds templates/ and schema/), from source or from the bundle in dist/. */
 export function packageRoot(): string {
@@ -20,16 +26,15 @@ export function packageRoot(): string {
 
 export class TemplateSet {
   private readonly hb = Handlebars.create();
-  private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly compiled = new Map<string, HandlebarsApi.TemplateDelegate>();
   private readonly assets = new Map<string, string>();
   readonly root: string;
 
   constructor(root = join(packageRoot(), "templates")) {
     this.root = root;
     for (const [name, fn] of Object.entries(HELPERS)) this.hb.registerHelper(name, fn);
-    for (const file of listFiles(root)) {
-      const base = file.split("/").pop()!;
-      if (base.startsWith("_")) this.hb.registerPartial(file.replace(/\.hbs$/, ""), readFileSync(join(root, file), "utf8"));
+    for (const [file, spec] of Object.entries(PRECOMPILED)) {
+      if (file.split("/").pop()!.startsWith("_")) this.hb.registerPartial(file.replace(/\.hbs$/, ""), this.hb.template(spec));
     }
   }
 
@@ -53,9 +58,9 @@ export class TemplateSet {
   render(template: string, context: Record<string, unknown>): string {
     let fn = this.compiled.get(template);
     if (!fn) {
-      const path = join(this.root, template);
-      if (!existsSync(path)) throw new Error(`template not found: templates/${template}`);
-      fn = this.hb.compile(readFileSync(path, "utf8"), { noEscape: true, strict: true, knownHelpersOnly: false });
+      const spec = PRECOMPILED[template];
+      if (!spec) throw new Error(`template not found: templates/${template}`);
+      fn = this.hb.template(spec);
       this.compiled.set(template, fn);
     }
     return fn(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
