@@ -26,6 +26,9 @@ export const MODEL_LOADERS: Readonly<Record<string, Loader>> = {
   "rbac.authorization.k8s.io/v1/RoleBinding": () => import("kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding").then(pick("RoleBinding")),
   "rbac.authorization.k8s.io/v1/ClusterRole": () => import("kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole").then(pick("ClusterRole")),
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": () => import("kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding").then(pick("ClusterRoleBinding")),
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": () => import("kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy").then(pick("ValidatingAdmissionPolicy")),
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": () =>
+    import("kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding").then(pick("ValidatingAdmissionPolicyBinding")),
   "argoproj.io/v1alpha1/Application": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application").then(pick("Application")),
   "argoproj.io/v1alpha1/AppProject": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject").then(pick("AppProject")),
   "bitnami.com/v1alpha1/SealedSecret": () => import("@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret").then(pick("SealedSecret")),
