@@ -3,6 +3,7 @@ import { placeholderSecrets, type BootstrapSecrets, type Resolved, type Resolved
 import { userApps } from "./components/apps.js";
 import { k3sNode } from "./components/k3s-node.js";
 import { metadataGuard } from "./components/metadata-guard.js";
+import { sealedSecretsKeyCheck } from "./components/sealed-secrets.js";
 import { day0Files } from "./day0.js";
 import { FEATURES } from "./features.js";
 import type { Component, Feature, NodeContribution, Plan } from "./types.js";
@@ -16,9 +17,12 @@ export function planCluster(r: Resolved, secrets: BootstrapSecrets = placeholder
   const features = FEATURES.map((f) => f(r)).filter((f): f is Feature => f !== undefined);
   const platform = assignWaves(features.flatMap((f) => f.components));
   const apps = assignWaves(userApps(r, appWave(platform)));
-  // The metadata guard depends on every other Application (destinations, waves), so it comes last.
+  // The metadata guard depends on every other Application (destinations, waves), so it comes last;
+  // the sealing key check after it, so a red check holds back nothing.
   const guard = metadataGuard(r, [...platform, ...apps]);
-  const components = [...platform, ...apps, ...assignWaves(guard.components)].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const guarded = [...platform, ...apps, ...assignWaves(guard.components)];
+  const keyCheck = sealedSecretsKeyCheck(r, guarded);
+  const components = [...guarded, ...(keyCheck ? assignWaves([keyCheck]) : [])].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, [...features, guard], components, secrets) }));
   return { resolved: r, components, nodes };
 }

@@ -80,7 +80,9 @@ describe("host firewall", () => {
     if (nft !== null) expect(nft).toBe("");
     const unit = nodeFile(ci, "/etc/systemd/system/slipway-firewall.service")!.content;
     expect(unit).toContain("ExecStart=/usr/sbin/nft -f /etc/slipway/firewall.nft");
-    expect(unit).toContain("Before=network-pre.target k3s.service k3s-agent.service");
+    expect(unit).toContain("Before=network-pre.target shutdown.target k3s.service k3s-agent.service");
+    // No default dependencies: After=basic.target would close a boot ordering cycle with network-pre.
+    expect(unit).toContain("DefaultDependencies=no");
     await expectExternalChecksPass(r);
   });
 

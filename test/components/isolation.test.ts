@@ -22,7 +22,13 @@ describe("isolation", () => {
       "NetworkPolicy/allow-dns",
       "NetworkPolicy/allow-internet",
     ]);
-    expect(objs[0]!.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "slipway", "slipway.dev/tenant": "true" });
+    // Pod Security baseline: no hostNetwork, hostPath or privileged pods stepping around the policies.
+    expect(objs[0]!.metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "slipway",
+      "slipway.dev/tenant": "true",
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
     for (const o of objs.slice(1)) expect(o.metadata.namespace).toBe("dp-alice-web");
     expect(objs[1]!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(objs[3]!.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] }]);

@@ -62,28 +62,47 @@ export function sealedSecrets(r: Resolved): Feature {
     name: "sealed-secrets",
     namespace: cfg.namespace,
     chart: { repoURL: CHART_REPOS.sealedSecrets, chart: "sealed-secrets", version: cfg.version, releaseName: "sealed-secrets", values },
-    manifests: cert
-      ? [
-          {
-            file: "key-check.yaml",
-            template: "manifests/sealed-secrets/key-check.yaml.hbs",
-            context: {
-              namespace: cfg.namespace,
-              data: { "cert.pem": cert.pem },
-              fingerprint: cert.fingerprint,
-              jobName: `sealed-secrets-key-check-${cert.fingerprint.slice(0, 12)}`,
-              url: controllerCertURL(r, values),
-              image: KEY_CHECK_IMAGE,
-              command: ["/bin/sh", "-c", new TemplateAsset("manifests/sealed-secrets/key-check.sh")],
-            },
-          },
-        ]
-      : [],
     providesCrds: ["bitnami.com"],
     finalizer: false,
   });
   return { components: [controller, ...sealedSecretApps(r)], node: importKeysNode };
 }
+
+/**
+ * The key check, its own Application in the last wave (after every other): a controller that is
+ * not using the committed key turns this Application red, and because nothing comes after it, the
+ * rest of the tree still syncs (a failed check inside the controller's Application would hold back
+ * every later wave through the child-health check).
+ */
+export function sealedSecretsKeyCheck(r: Resolved, others: readonly (Component & { wave: number })[]): Component | undefined {
+  const cert = r.repo?.certificate;
+  if (!cert) return undefined;
+  const cfg = r.spec.spec.secrets.sealedSecrets;
+  return component({
+    name: KEY_CHECK_APP,
+    namespace: cfg.namespace,
+    manifests: [
+      {
+        file: "key-check.yaml",
+        template: "manifests/sealed-secrets/key-check.yaml.hbs",
+        context: {
+          namespace: cfg.namespace,
+          data: { "cert.pem": cert.pem },
+          fingerprint: cert.fingerprint,
+          jobName: `sealed-secrets-key-check-${cert.fingerprint.slice(0, 12)}`,
+          url: controllerCertURL(r, sealedSecretsValues(r)),
+          image: KEY_CHECK_IMAGE,
+          command: ["/bin/sh", "-c", new TemplateAsset("manifests/sealed-secrets/key-check.sh")],
+        },
+      },
+    ],
+    wave: Math.max(0, ...others.map((c) => c.wave)) + 1,
+    finalizer: false,
+  });
+}
+
+/** Name of the key check's Application. */
+export const KEY_CHECK_APP = "sealed-secrets-check";
 
 /**
  * One Application per namespace holding that namespace's SealedSecrets. Its destination is the

@@ -1,7 +1,7 @@
 /** Every semantic rule, run in this order; each returns all its findings (never stops early). */
 import type { Rule } from "./context.js";
 import { appSources, uniqueAppNames } from "./apps.js";
-import { ambientNamespacesNeedIstio, ingressSettingsMatch } from "./ingress.js";
+import { ambientNamespacesNeedIstio, dnsProbeReachesTheNode, ingressSettingsMatch } from "./ingress.js";
 import { ciliumApiserverLb } from "./cilium.js";
 import { DNS_RULES } from "./dns.js";
 import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
@@ -23,6 +23,7 @@ export const RULES: readonly Rule[] = [
   uniqueAppNames,
   ingressSettingsMatch,
   ambientNamespacesNeedIstio,
+  dnsProbeReachesTheNode,
   ciliumApiserverLb,
   gvisorNodes,
   forceGvisorNeedsGvisor,

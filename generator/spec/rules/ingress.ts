@@ -34,3 +34,27 @@ export const ambientNamespacesNeedIstio: Rule = ({ spec, problem }) => {
     ),
   );
 };
+
+/** Ports the Istio gateway Service answers on every node address (service.externalIPs). */
+export const GATEWAY_SERVICE_PORTS = [80, 443, 15021];
+
+/**
+ * With Istio, node:80/443/15021 is the gateway Service on externalIPs: kube-proxy on the probing
+ * node answers it from any ready gateway pod before a packet leaves, so a powered-off node would
+ * still look healthy and never leave the zone. Probe something only that node answers.
+ */
+export const dnsProbeReachesTheNode: Rule = ({ spec, problem }) => {
+  const probe = spec.spec.dns.failover?.probe;
+  if (spec.spec.network.ingress !== "istio" || !probe) return [];
+  const kind = probe.http ? "http" : probe.tcp ? "tcp" : undefined;
+  const port = probe.http?.port ?? probe.tcp?.port;
+  if (!kind || port === undefined || !GATEWAY_SERVICE_PORTS.includes(port)) return [];
+  return [
+    problem(
+      "SW-DNS-PROBE-INTERCEPTED",
+      ["spec", "dns", "failover", "probe", kind, "port"],
+      `port ${port} on a node address is the Istio gateway Service, answered by any ready gateway pod`,
+      "kube-proxy on the probing server answers it locally, so a node that is down would still pass. Probe the node itself: probe: {tcp: {port: 10250}} (the kubelet, on every node); every live node forwards 80/443 to a ready gateway.",
+    ),
+  ];
+};
