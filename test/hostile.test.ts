@@ -102,6 +102,9 @@ function enrichedBase(name: BaseName): Document.Parsed {
   if (name === "contabo") {
     setDefault(["spec", "network", "cilium", "values"], { operator: { replicas: 1, note: "benign" } });
     setDefault(["spec", "dns", "failover", "extraRecords"], [{ name: "www", type: "TXT", value: "v=spf1 -all" }]);
+    // An HTTP probe (the example probes the kubelet over TCP) so its path is a field to attack; a
+    // port the Istio gateway Service does not take (SW-DNS-PROBE-INTERCEPTED).
+    doc.setIn(["spec", "dns", "failover", "probe"], doc.createNode({ http: { port: 8080, path: "/healthz" }, interval: "5s", failures: 3 }));
     setDefault(["spec", "apps", 0, "values"], { mode: "distributed", note: "benign" });
   } else {
     setDefault(["spec", "network", "traefik", "values"], { deployment: { note: "benign" } });

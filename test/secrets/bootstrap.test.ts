@@ -182,8 +182,13 @@ describe("slipway render: the committed tree stays secret-free", () => {
     const problems: string[] = [];
     for (const f of listFiles(join(dir, "rendered"))) for (const o of yamlObjects(readFileSync(join(dir, "rendered", f), "utf8"))) for (const p of validateKube(o)) problems.push(`${f}: ${String(o.kind)} ${p}`);
     expect(problems).toEqual([]);
-    const check = yamlObjects(readFileSync(join(dir, "rendered/manifests/sealed-secrets/key-check.yaml"), "utf8"));
+    const check = yamlObjects(readFileSync(join(dir, "rendered/manifests/sealed-secrets-check/key-check.yaml"), "utf8"));
     expect(check.map((o) => o.kind)).toEqual(["ConfigMap", "Job"]);
+    // Its own Application in the last wave: a red check holds back no other Application.
+    const waves = listFiles(join(dir, "rendered/apps")).map((f) => Number((parse(readFileSync(join(dir, "rendered/apps", f), "utf8")) as typeof app).metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0));
+    const checkWave = Number((parse(readFileSync(join(dir, "rendered/apps/sealed-secrets-check.yaml"), "utf8")) as typeof app).metadata.annotations["argocd.argoproj.io/sync-wave"]);
+    expect(checkWave).toBe(Math.max(...waves));
+    expect(waves.filter((w) => w === checkWave)).toHaveLength(1);
     expect((check[0]!.data as Record<string, string>)["cert.pem"]).toBe(readFileSync(join(dir, "bootstrap/sealed-secrets.crt"), "utf8"));
     expect(existsSync(join(dir, "rendered/manifests/metadata-guard/cilium-clusterwide-policy.yaml"))).toBe(true);
     // The committed certificate is kept by render (it is not a generated file).
