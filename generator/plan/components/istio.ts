@@ -21,6 +21,14 @@ function platform(r: Resolved): Record<string, unknown> {
   return r.spec.spec.network.cni === "flannel" ? { global: { platform: "k3s" } } : {};
 }
 
+/**
+ * istiod patches the validating webhooks (base's default-revision validator and its own) at run
+ * time: caBundle, and failurePolicy from Ignore to Fail once it serves. Without these, Argo CD's
+ * selfHeal and istiod would rewrite each other forever; RespectIgnoreDifferences keeps sync from
+ * putting the fields back.
+ */
+const WEBHOOK_DIFFERENCES = [{ group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration", jqPathExpressions: [".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"] }];
+
 export function istio(r: Resolved): Feature | undefined {
   const n = r.spec.spec.network;
   if (n.ingress !== "istio") return undefined;
@@ -45,6 +53,8 @@ export function istio(r: Resolved): Feature | undefined {
       chart: chart("base", "istio-base", { defaultRevision: "default" }),
       providesCrds: istioGroups,
       after: ["gateway-api"],
+      ignoreDifferences: WEBHOOK_DIFFERENCES,
+      syncOptions: ["RespectIgnoreDifferences=true"],
       finalizer: false,
     }),
     component({
@@ -52,8 +62,8 @@ export function istio(r: Resolved): Feature | undefined {
       namespace: ISTIO_NAMESPACE,
       chart: chart("istiod", "istiod", mergeValues({ profile: "ambient" }, platform(r))),
       after: ["istio-base"],
-      // istiod's webhook configurations get their caBundle patched at run time.
-      ignoreDifferences: [{ group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration", jqPathExpressions: [".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"] }],
+      ignoreDifferences: WEBHOOK_DIFFERENCES,
+      syncOptions: ["RespectIgnoreDifferences=true"],
     }),
     component({
       name: "istio-cni",
