@@ -24,6 +24,7 @@ export function k3sNode(r: Resolved, node: ResolvedNode, secrets: BootstrapSecre
           exec: node.role === "server" ? "server" : "agent",
           joinURL: node.first ? "" : r.joinURL,
           node: node.name,
+          dataMount: node.volume?.mountPath ?? "",
         },
         permissions: "0755",
         owner: "root:root",
