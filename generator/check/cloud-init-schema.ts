@@ -26,7 +26,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
 import { UsageError } from "../diagnostics.js";
 import { parseDocument, parseOptions } from "../yaml.js";
 import { sortFindings, type Finding } from "./finding.js";
-import { describeEnd, findExecutable, firstLines, runTool } from "./kubeconform.js";
+import { describeEnd, findExecutable, firstLines, runTool } from "./external-tool.js";
 
 const GATE = "cloud-init";
 const ERRORS_MARK = "Cloud config schema errors: ";

@@ -9,10 +9,10 @@
  * The two process helpers ({@link findExecutable}, {@link runTool}) are shared with the cloud-init
  * runner, which has the same needs.
  */
-import { spawn } from "node:child_process";
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { UsageError } from "../diagnostics.js";
+import { describeEnd, executableOrNull, findExecutable, firstLines, runTool } from "./external-tool.js";
 import { formatResource, sortFindings, type Finding, type FindingResource } from "./finding.js";
 
 const GATE = "kubeconform";
@@ -49,9 +49,6 @@ interface KubeconformResource {
  * structured `validationErrors` say the same without the schema path (which differs per machine).
  */
 const SCHEMA_PREFIX = /^problem validating schema\. Check JSON formatting: jsonschema validation failed with '[^']*' - /;
-
-/** How many lines of unreadable output to quote in a finding. */
-const QUOTED_LINES = 5;
 
 /**
  * Findings from kubeconform's `-output json` stdout and exit code.
@@ -346,140 +343,8 @@ export function findKubeconform(explicit?: string, env: NodeJS.ProcessEnv = proc
   return findExecutable("kubeconform", env);
 }
 
-/**
- * The first executable file called `name` in the directories of PATH, or null. Used instead of
- * spawning through a shell (`which`), so no shell ever sees a file name.
- */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  const names = process.platform === "win32" ? [`${name}.exe`, name] : [name];
-  for (const dir of dirs) {
-    for (const n of names) {
-      const found = executableOrNull(join(isAbsolute(dir) ? dir : resolve(dir), n));
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 function isBareName(p: string): boolean {
   return !p.includes("/") && !p.includes("\\");
-}
-
-function executableOrNull(file: string): string | null {
-  try {
-    if (!statSync(file).isFile()) return null;
-    accessSync(file, constants.X_OK);
-    return file;
-  } catch {
-    return null;
-  }
-}
-
-/** The outcome of {@link runTool}. */
-export interface ToolRun {
-  /** Exit code; null when the process was killed by a signal. */
-  rc: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** True when it was killed for running past `timeoutMs`. */
-  timedOut: boolean;
-  /** True when it was killed for printing more than `maxOutputBytes`. */
-  truncated: boolean;
-}
-
-/** Options of {@link runTool}. */
-export interface ToolOptions {
-  cwd?: string | undefined;
-  timeoutMs: number;
-  /** Hint of the UsageError thrown when the binary cannot be started. */
-  notFoundHint: string;
-  /** Stop reading (and kill the process) past this many bytes of output. @default 64 MiB */
-  maxOutputBytes?: number;
-}
-
-/**
- * Run an external checker: no shell (arguments reach it verbatim), stdin closed (a checker that
- * falls back to reading stdin must not hang), output collected, killed after `timeoutMs`.
- *
- * @throws UsageError when the binary does not exist or is not executable (ENOENT, EACCES)
- */
-export function runTool(binary: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
-  const limit = opts.maxOutputBytes ?? 64 * 1024 * 1024;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(binary, args, {
-      cwd: opts.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      windowsHide: true,
-      shell: false,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let bytes = 0;
-    let timedOut = false;
-    let truncated = false;
-    // Killing the process is not enough: a child it started (a wrapper script's `sleep`, say)
-    // keeps the pipes open and "close" would wait for it. Dropping our ends lets "close" fire.
-    const stop = () => {
-      child.kill("SIGKILL");
-      child.stdout.destroy();
-      child.stderr.destroy();
-    };
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes <= limit) into.push(chunk);
-      else if (!truncated) {
-        truncated = true;
-        stop();
-      }
-    };
-    child.stdout.on("data", collect(out));
-    child.stderr.on("data", collect(err));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, opts.timeoutMs);
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (e.code === "ENOENT" || e.code === "EACCES" || e.code === "ENOEXEC") {
-        const why = e.code === "ENOENT" ? "not found" : "not executable";
-        reject(new UsageError(`${binary}: ${why}`, opts.notFoundHint));
-      } else {
-        reject(e);
-      }
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({
-        rc: code,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-        timedOut,
-        truncated,
-      });
-    });
-  });
-}
-
-/**
- * stderr, led by why the process ended early if it did, for the finding that quotes the output.
- */
-export function describeEnd(run: ToolRun): string {
-  if (run.truncated) return `output too large, stopped reading and killed it\n${run.stderr}`;
-  if (run.signal) return `killed by ${run.signal}\n${run.stderr}`;
-  return run.stderr;
-}
-
-/** The first few non-empty lines, joined with " | " so a finding stays one line. */
-export function firstLines(text: string, n = QUOTED_LINES): string {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== "")
-    .slice(0, n)
-    .join(" | ");
 }
 
 /** Collapse kubeconform's multi-line messages (yaml errors) into one line. */

@@ -3,6 +3,7 @@
  * SealedSecret under `sealed-secrets/<namespace>/<name>.yaml`, where `render` picks it up.
  * Wiring and validation of command-line values only; the work is in generator/secrets/.
  */
+import { writeFileAtomic } from "../output/write.js";
 import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -121,7 +122,7 @@ export async function runSeal(name: string, stdinArg: string | undefined, option
     sealed = sealing.mergeSealedSecret(existing, sealed, outFile);
   }
   await mkdir(dirname(outFile), { recursive: true });
-  await store.writeFileAtomic(outFile, toYamlText(sealed), { mode: 0o644 });
+  writeFileAtomic(outFile, toYamlText(sealed), { mode: 0o644 });
   io.out(`${display(outFile)}\n`);
 }
 

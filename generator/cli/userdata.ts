@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { chmodSync } from "node:fs";
 import { dirname } from "node:path";
 import { error, hasErrors, UsageError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
@@ -75,9 +74,7 @@ export function register(program: Command): void {
       const userData = { text: fitted.text };
       if (opts.out) {
         if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
-        writeFileAtomic(opts.out, userData.text, 0o600);
-        // writeFile's mode is only used when it creates the file, and the umask narrows it: enforce it.
-        chmodSync(opts.out, 0o600);
+        writeFileAtomic(opts.out, userData.text, { mode: 0o600 });
         err(`wrote ${opts.out} (mode 0600, ${Buffer.byteLength(userData.text)} bytes): it holds secrets, keep it out of git`);
       } else out(userData.text);
       return 0;

@@ -4,8 +4,9 @@
  * sealing certificate) are carried over, then each folder is swapped in with two renames. A
  * failed or killed run leaves the old tree; an interrupted swap is repaired on the next run.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { listFiles } from "../render/templates.js";
 import type { RenderedFile } from "../render/render.js";
 
@@ -71,9 +72,34 @@ function writeStaged(path: string, text: string): void {
   writeFileSync(ensureDir(path), text, { mode: 0o644 });
 }
 
-/** Writes one file atomically (temp + rename) with a mode, e.g. 0600 user-data. */
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
-  const tmp = `${path}.slipway-${process.pid}.tmp`;
-  writeFileSync(ensureDir(tmp), text, { mode });
-  renameSync(tmp, path);
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** File mode, set before the file becomes visible (not narrowed by the umask). @default 0o644 */
+  mode?: number;
+  /** Fail with `EEXIST` instead of replacing an existing file, even under a race. @default false */
+  exclusive?: boolean;
+}
+
+/**
+ * Writes one file so readers see the old content or the new, never a torn one: a temp file in the
+ * same folder, its mode set, fsynced, then renamed over the target (or hard-linked when
+ * `exclusive`). The one writer for single files: user-data (0600), keys (0600), scaffolding.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  const { mode = 0o644, exclusive = false } = options;
+  const temp = join(dirname(ensureDir(path)), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const fd = openSync(temp, "wx", mode);
+    try {
+      fchmodSync(fd, mode); // open's mode is narrowed by the umask
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (exclusive) linkSync(temp, path);
+    else renameSync(temp, path);
+  } finally {
+    rmSync(temp, { force: true }); // gone after rename; left behind after link or failure
+  }
 }

@@ -11,10 +11,10 @@
  * self-contained even if the committed copy is edited; a store without the newest `.crt` still
  * loads by falling back to the committed certificate.
  */
-import { randomBytes } from "node:crypto";
-import { chmod, link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { chmod, mkdir, readdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { error, UserError, type Diagnostic } from "../diagnostics.js";
+import { writeFileAtomic } from "../output/write.js";
 import { generateKeyPair, inspectCertificate, parseCertificate, parsePrivateKey, privateKeyMatchesCertificate, type CertificateInfo, type KeyPair } from "./keypair.js";
 
 /** Private key folder, relative to the repository root. */
@@ -173,11 +173,11 @@ async function addKey(repoDir: string, index: number, pair: KeyPair): Promise<St
   const id = keyId(index);
   const keyFile = join(dir, `${id}.pem`);
   const certificateFile = join(dir, `${id}.crt`);
-  await writeFileAtomic(keyFile, pair.privateKeyPem, { mode: 0o600, exclusive: true });
-  await writeFileAtomic(certificateFile, pair.certificatePem, { mode: 0o644, exclusive: true });
+  writeFileAtomic(keyFile, pair.privateKeyPem, { mode: 0o600, exclusive: true });
+  writeFileAtomic(certificateFile, pair.certificatePem, { mode: 0o644, exclusive: true });
   const committed = certificateFileOf(repoDir);
   await mkdir(dirname(committed), { recursive: true });
-  await writeFileAtomic(committed, pair.certificatePem, { mode: 0o644 });
+  writeFileAtomic(committed, pair.certificatePem, { mode: 0o644 });
   const info = inspectCertificate(pair.certificatePem, certificateFile);
   const { notBefore, notAfter, fingerprint } = info;
   return { index, id, ...pair, notBefore, notAfter, fingerprint, keyFile, certificateFile };
@@ -197,7 +197,7 @@ async function ensureKeyDir(repoDir: string): Promise<string> {
   // mkdir's mode is masked by umask and does not apply to an existing folder; enforce it.
   await chmod(dir, 0o700);
   const ignore = join(dir, ".gitignore");
-  if ((await readTextIfExists(ignore)) === undefined) await writeFileAtomic(ignore, "# Private keys: never commit.\n*\n");
+  if ((await readTextIfExists(ignore)) === undefined) writeFileAtomic(ignore, "# Private keys: never commit.\n*\n");
   return dir;
 }
 
@@ -224,53 +224,6 @@ function noKeys(repoDir: string): UserError {
       hint: "Run `slipway keygen` to create the first key.",
     }),
   ]);
-}
-
-/** Options of {@link writeFileAtomic}. */
-export interface AtomicWriteOptions {
-  /** File mode, applied before the file becomes visible. @default 0o644 */
-  mode?: number;
-  /** Fail with `EEXIST` instead of replacing an existing file. @default false */
-  exclusive?: boolean;
-}
-
-/**
- * Write a file so readers see the old content or the new, never a torn one: write a temp file in
- * the same folder (same filesystem), fsync it, then rename (or hard-link when `exclusive`, which
- * refuses to replace an existing file even under a race), then fsync the folder.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const { mode = 0o644, exclusive = false } = options;
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx", mode);
-    try {
-      await handle.chmod(mode); // open's mode is masked by umask
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (exclusive) await link(temp, path);
-    else await rename(temp, path);
-  } finally {
-    await unlink(temp).catch(() => undefined); // gone after rename; left behind after link/failure
-  }
-  await syncDir(dirname(path));
-}
-
-/** Make a rename durable; some platforms (Windows) cannot open folders, which is fine to skip. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort: the data itself was already fsynced
-  }
 }
 
 /** File text, or `undefined` when the file does not exist. */

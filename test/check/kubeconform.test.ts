@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../generator/diagnostics.js";
 import type { Finding } from "../../generator/check/finding.js";
+import { findExecutable } from "../../generator/check/external-tool.js";
 import {
-  findExecutable,
   findKubeconform,
   kubeconformArgs,
   parseKubeconformJson,

@@ -12,7 +12,9 @@ import { type Feature, type NodeContribution, type NodeFile } from "../types.js"
 import { DNS_PORTS, servesDns } from "./dns-failover.js";
 import { SCRIPT_DIR } from "./k3s-node.js";
 import { bootUnit } from "./systemd-unit.js";
-import { METADATA_ADDRESS } from "./metadata-guard.js";
+
+/** The cloud metadata address, where the node's user-data (with secrets) is readable. */
+export const METADATA_ADDRESS = "169.254.169.254";
 
 export const FIREWALL_RULES_PATH = "/etc/slipway/firewall.nft";
 export const FIREWALL_UNIT = "slipway-firewall.service";

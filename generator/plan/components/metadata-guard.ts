@@ -14,11 +14,10 @@
 import { cmp } from "../../diagnostics.js";
 import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
 import { component, type Component, type Feature, type NodeContribution } from "../types.js";
-import { hasHostTable } from "./host.js";
+import { hasHostTable, METADATA_ADDRESS } from "./host.js";
 import { SCRIPT_DIR } from "./k3s-node.js";
 import { bootUnit } from "./systemd-unit.js";
 
-export const METADATA_ADDRESS = "169.254.169.254";
 export const METADATA_GUARD_UNIT = "slipway-metadata-guard.service";
 export const METADATA_GUARD_SCRIPT = `${SCRIPT_DIR}/metadata-guard.sh`;
 
