@@ -15,6 +15,8 @@ const schema = JSON.parse(readFileSync(new URL("../schema/cluster.schema.json", 
 // (verbose), and schema defaults filled in while validating (useDefaults).
 const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, useDefaults: true, allowUnionTypes: true, code: { source: true, lines: false } });
 addFormats(ajv, ["ipv4", "ipv6", "email"]);
+// Annotation, not a check: what a change of the field does to a running cluster (`slipway explain`).
+ajv.addKeyword({ keyword: "x-change", schemaType: "string", metaSchema: { enum: ["sync", "node-rollout", "reprovision", "destructive"] } });
 const code = standaloneCode(ajv, ajv.compile(schema));
 const out = new URL("../generator/spec/generated/", import.meta.url);
 mkdirSync(out, { recursive: true });

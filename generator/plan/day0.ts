@@ -1,13 +1,20 @@
 /**
- * Day 0 on the first server: K3s applies every file in its auto-deploy directory at start, before
- * any pod network exists. Bootstrap components (the CNI) run as HelmCharts with `bootstrap: true`,
- * then Argo CD, then the root Application that hands everything else to Argo CD (DOMAIN.md §0.1).
+ * Day 0 on the first server. K3s applies every file in its auto-deploy directory at start, before
+ * any pod network exists: bootstrap components (the CNI) run as HelmCharts with `bootstrap: true`,
+ * then Argo CD, then the root Application hands everything else to Argo CD (DOMAIN.md §0.1).
+ *
+ * Those manifests live in the tree (rendered/day0/, beside the K3s version the cluster starts
+ * with), and the first server reads them from the GitOps repository at its birth
+ * (templates/cloud-init/fetch-tree.sh.hbs). Its user-data carries only what cannot be in git: the
+ * Sealed Secrets keys and the repository credentials. So a new Argo CD chart version, a Cilium
+ * value or a K3s upgrade never changes the first server's user-data.
  */
 import { bootstrapKeySecrets } from "../secrets/key-secret.js";
 import type { BootstrapSecrets, Resolved } from "../spec/resolve.js";
+import { GENERATED_MARKER } from "../output/write.js";
 import { toYamlText } from "../yaml.js";
-import { SCRIPT_DIR } from "./components/k3s-node.js";
-import type { Component, NodeFile } from "./types.js";
+import { FETCH_TREE_SCRIPT, SCRIPT_DIR, TREE_DAY0_DIR, TREE_VERSION_FILE } from "./components/k3s-node.js";
+import type { Component, NodeContribution, NodeFile, TreeFile } from "./types.js";
 
 /** K3s auto-deploy directory (servers only; DOMAIN.md §1.6). */
 export const MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
@@ -16,15 +23,15 @@ export const SEALING_KEYS_MANIFEST = `${MANIFESTS_DIR}/slipway-sealed-secrets-ke
 /** Deletes {@link SEALING_KEYS_MANIFEST} once K3s imported it (components/sealed-secrets.ts). */
 export const IMPORT_KEYS_SCRIPT = `${SCRIPT_DIR}/import-sealing-keys.sh`;
 
-export function day0Files(r: Resolved, components: Component[], secrets: BootstrapSecrets): NodeFile[] {
-  const files: NodeFile[] = [sealingKeysFile(r, secrets)];
-  // Bootstrap charts first in the file list; K3s applies them all, the CNI's job runs without one.
+/** rendered/day0/: the day-0 HelmCharts and the K3s version the first server installs. */
+export function day0TreeFiles(r: Resolved, components: Component[]): TreeFile[] {
+  // Bootstrap charts first; K3s applies them all, the CNI's job runs without a pod network.
   const day0 = components.filter((c) => c.day0 && c.chart).sort((a, b) => Number(b.day0!.bootstrap) - Number(a.day0!.bootstrap) || (a.name < b.name ? -1 : 1));
-  for (const c of day0) {
+  const files: TreeFile[] = day0.map((c) => {
     const chart = c.chart!;
-    files.push({
+    return {
       // The basename becomes the AddOn name: RFC 1123, no clash with packaged names (DOMAIN.md §1.6).
-      path: `${MANIFESTS_DIR}/slipway-${c.name}.yaml`,
+      path: `${TREE_DAY0_DIR}/slipway-${c.name}.yaml`,
       template: "day0/helmchart.yaml.hbs",
       context: {
         name: chart.releaseName,
@@ -35,19 +42,46 @@ export function day0Files(r: Resolved, components: Component[], secrets: Bootstr
         bootstrap: c.day0!.bootstrap,
         valuesContent: toYamlText(chart.values),
       },
-      permissions: "0600",
-    });
-  }
-  if (r.spec.spec.gitops.private) {
+    };
+  });
+  // The marker line makes it a generated file for the writer; the version is the only other line.
+  files.push({ path: TREE_VERSION_FILE, content: `${GENERATED_MARKER} The first server of a new cluster installs this K3s version.\n${r.spec.spec.k3s.version}\n` });
+  return files;
+}
+
+/** What the first server's user-data holds for day 0: the tree fetch, the keys, the repository credentials. */
+export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeContribution> {
+  const g = r.spec.spec.gitops;
+  const files: NodeFile[] = [
+    sealingKeysFile(r, secrets),
+    {
+      path: FETCH_TREE_SCRIPT,
+      template: "cloud-init/fetch-tree.sh.hbs",
+      context: {
+        repoURL: g.repoURL,
+        revision: g.revision,
+        path: g.path,
+        username: g.private ? (secrets.gitUsername ?? "") : "",
+        token: g.private ? (secrets.gitToken ?? "") : "",
+        versionFile: "/run/slipway/k3s-version",
+        manifests: MANIFESTS_DIR,
+        versionInTree: TREE_VERSION_FILE,
+        day0Dir: TREE_DAY0_DIR,
+      },
+      // Holds the Git token of a private repository: root only.
+      permissions: "0700",
+      owner: "root:root",
+    },
+  ];
+  if (g.private) {
     files.push({
       path: `${MANIFESTS_DIR}/slipway-repo-credentials.yaml`,
       template: "day0/repo-credentials.yaml.hbs",
-      context: { namespace: r.argocdNamespace, url: r.spec.spec.gitops.repoURL, username: secrets.gitUsername ?? "", password: secrets.gitToken ?? "" },
+      context: { namespace: r.argocdNamespace, url: g.repoURL, username: secrets.gitUsername ?? "", password: secrets.gitToken ?? "" },
       permissions: "0600",
     });
   }
-  files.push({ path: `${MANIFESTS_DIR}/slipway-root-app.yaml`, template: "apps/root.yaml.hbs", context: rootContext(r), permissions: "0600" });
-  return files;
+  return { files, packages: ["git"] };
 }
 
 /**
@@ -81,7 +115,7 @@ function decodeData(data: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 }
 
-/** Context of the root Application, shared by rendered/apps/root.yaml and the day-0 copy. */
+/** Context of the root Application (rendered/apps/root.yaml, which the first server also applies on day 0). */
 export function rootContext(r: Resolved): Record<string, unknown> {
   const g = r.spec.spec.gitops;
   return { namespace: r.argocdNamespace, repoURL: g.repoURL, revision: g.revision, path: `${g.path}/apps` };

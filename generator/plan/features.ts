@@ -8,6 +8,8 @@ import { cilium } from "./components/cilium.js";
 import { dnsFailover } from "./components/dns-failover.js";
 import { gvisor } from "./components/gvisor.js";
 import { host } from "./components/host.js";
+import { hostFirewall } from "./components/host-firewall.js";
+import { systemUpgrade } from "./components/system-upgrade.js";
 import { isolation } from "./components/isolation.js";
 import { monitoring } from "./components/monitoring.js";
 import { istio } from "./components/istio.js";
@@ -16,4 +18,7 @@ import { storage } from "./components/storage.js";
 import { traefik } from "./components/traefik.js";
 import type { Feature } from "./types.js";
 
-export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, monitoring, isolation, dnsFailover];
+/** The in-cluster firewall and the node rollouts: every cluster has them. */
+const nodeState = (r: Resolved): Feature => ({ components: [hostFirewall(r), ...systemUpgrade(r).components] });
+
+export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, nodeState, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, monitoring, isolation, dnsFailover];

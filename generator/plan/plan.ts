@@ -4,9 +4,9 @@ import { userApps } from "./components/apps.js";
 import { k3sNode } from "./components/k3s-node.js";
 import { metadataGuard } from "./components/metadata-guard.js";
 import { sealedSecretsKeyCheck } from "./components/sealed-secrets.js";
-import { day0Files } from "./day0.js";
+import { day0Node, day0TreeFiles } from "./day0.js";
 import { FEATURES } from "./features.js";
-import type { Component, Feature, NodeContribution, Plan } from "./types.js";
+import type { Feature, NodeContribution, Plan } from "./types.js";
 import { appWave, assignWaves } from "./waves.js";
 
 /**
@@ -23,17 +23,18 @@ export function planCluster(r: Resolved, secrets: BootstrapSecrets = placeholder
   const guarded = [...platform, ...apps, ...assignWaves(guard.components)];
   const keyCheck = sealedSecretsKeyCheck(r, guarded);
   const components = [...guarded, ...(keyCheck ? assignWaves([keyCheck]) : [])].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, [...features, guard], components, secrets) }));
-  return { resolved: r, components, nodes };
+  const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, [...features, guard], secrets) }));
+  const tree = day0TreeFiles(r, components).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { resolved: r, components, tree, nodes };
 }
 
-function nodeContribution(r: Resolved, node: ResolvedNode, features: Feature[], components: Component[], secrets: BootstrapSecrets): NodeContribution {
+function nodeContribution(r: Resolved, node: ResolvedNode, features: Feature[], secrets: BootstrapSecrets): NodeContribution {
   const parts: Partial<NodeContribution>[] = [k3sNode(r, node, secrets)];
   for (const f of features) {
     const p = f.node?.(node, r);
     if (p) parts.push(p);
   }
-  if (node.first) parts.push({ files: day0Files(r, components, secrets) });
+  if (node.first) parts.push(day0Node(r, secrets));
   const out: NodeContribution = { files: [], packages: [], beforeK3s: [], afterK3s: [] };
   for (const p of parts) {
     out.files.push(...(p.files ?? []));

@@ -33,6 +33,23 @@ export interface ManifestFile {
   context: Record<string, unknown>;
 }
 
+/** A folder of another Git repository, pinned; `kustomize` for a kustomization there (Argo CD's source.kustomize). */
+export interface GitSource {
+  repoURL: string;
+  path: string;
+  revision: string;
+  kustomize?: Record<string, unknown>;
+}
+
+/** A file of the tree that is no Application's manifest: rendered/<path> (rendered/day0/). */
+export interface TreeFile {
+  /** Relative to rendered/, e.g. `day0/k3s-version`. */
+  path: string;
+  content?: string;
+  template?: string;
+  context?: Record<string, unknown>;
+}
+
 /** One child Application of the root, with what it installs. */
 export interface Component {
   name: string;
@@ -41,8 +58,8 @@ export interface Component {
   chart?: ChartSource;
   /** A folder of the GitOps repository (user apps with `path:`), relative to the repo root. */
   repoPath?: string;
-  /** A folder of another Git repository at a pinned revision (e.g. upstream CRDs). */
-  gitSource?: { repoURL: string; path: string; revision: string };
+  /** Folders of other Git repositories at pinned revisions (upstream CRDs, an upstream kustomization). */
+  gitSources?: GitSource[];
   manifests: ManifestFile[];
   /** Components that must be synced and healthy first (by name). */
   after: string[];
@@ -96,6 +113,8 @@ export interface Plan {
   resolved: Resolved;
   /** Sorted by wave, then name. */
   components: (Component & { wave: number })[];
+  /** Files of rendered/ beside the Applications (day-0 manifests, the K3s version), sorted. */
+  tree: TreeFile[];
   nodes: { node: ResolvedNode; contribution: NodeContribution }[];
 }
 

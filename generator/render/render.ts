@@ -19,6 +19,8 @@ export interface RenderedFile {
 }
 
 export const RENDERED = "rendered";
+/** The diff group of rendered/day0/ (read by the first server at birth, synced by no Application). */
+export const DAY0_GROUP = "day0";
 export const BOOTSTRAP = "bootstrap";
 
 export function renderPlan(plan: Plan, templates = new TemplateSet()): RenderedFile[] {
@@ -32,6 +34,12 @@ export function renderPlan(plan: Plan, templates = new TemplateSet()): RenderedF
   for (const c of plan.components) {
     manifest(`${RENDERED}/apps/${c.name}.yaml`, "apps/application.yaml.hbs", applicationContext(plan, c), "root");
     for (const m of c.manifests) manifest(`${RENDERED}/manifests/${c.name}/${m.file}`, m.template, { ...m.context, component: c.name }, c.name);
+  }
+  // What the first server reads from the tree at its birth; no Application syncs it.
+  for (const t of plan.tree) {
+    const path = `${RENDERED}/${t.path}`;
+    if (t.content !== undefined) files.push({ path, text: t.content, kind: "text" });
+    else manifest(path, t.template ?? "", t.context ?? {}, DAY0_GROUP);
   }
   for (const { node, contribution } of plan.nodes) {
     const writeFiles = contribution.files.map((f) => writeFile(f, templates));
@@ -78,7 +86,7 @@ function applicationContext(plan: Plan, c: Component & { wave: number }): Record
   }
   if (c.manifests.length > 0) sources.push({ repoURL: g.repoURL, targetRevision: g.revision, path: `${g.path}/manifests/${c.name}`, directory: { recurse: true } });
   if (c.repoPath !== undefined) sources.push({ repoURL: g.repoURL, targetRevision: g.revision, path: c.repoPath });
-  if (c.gitSource) sources.push({ repoURL: c.gitSource.repoURL, targetRevision: c.gitSource.revision, path: c.gitSource.path });
+  for (const g of c.gitSources ?? []) sources.push({ repoURL: g.repoURL, targetRevision: g.revision, path: g.path, ...(g.kustomize ? { kustomize: g.kustomize } : {}) });
   if (sources.length === 0) throw new Error(`plan bug: component ${c.name} has no source`);
   return {
     name: c.name,
@@ -100,7 +108,7 @@ function projectContext(plan: Plan): Record<string, unknown> {
   const repos = new Set<string>([plan.resolved.spec.spec.gitops.repoURL]);
   for (const c of plan.components) {
     if (c.chart) repos.add(c.chart.repoURL);
-    if (c.gitSource) repos.add(c.gitSource.repoURL);
+    for (const g of c.gitSources ?? []) repos.add(g.repoURL);
   }
   return {
     name: plan.resolved.name,

@@ -2,7 +2,8 @@
  * Derived facts: everything later stages need that follows from the spec but is not written in it.
  * Pure; runs only on a schema-valid spec with defaults applied.
  */
-import type { ClusterSpec, K3sArgValue, NodeSpec } from "./types.js";
+import { splitK3sConfig, sortKeys, type K3sConfig, type RoleFlags } from "./k3s-config.js";
+import type { ClusterSpec, FlannelBackend, K3sArgValue, NodeSpec } from "./types.js";
 
 /** Placeholders that `render` writes where a secret goes; `userdata` fills them. */
 export const SECRET_ENV = {
@@ -33,12 +34,17 @@ export function placeholderSecrets(spec: ClusterSpec): BootstrapSecrets {
 
 export const placeholder = (name: string): string => `__SLIPWAY_SECRET_${name}__`;
 
-/** K3s keys that only apply to agents' processes (the rest of user args go to servers only). */
+/**
+ * Which k3s.args keys a role takes. Until the flag table of each K3s version lands
+ * (generator/k3s/), agents take the keys that are `k3s agent` flags of this list; servers take
+ * every key (K3s strips server keys it does not know, with a log line).
+ */
 const AGENT_KEYS = new Set([
   "kubelet-arg", "kube-proxy-arg", "pause-image", "snapshotter", "private-registry", "protect-kernel-defaults",
   "selinux", "lb-server-port", "resolv-conf", "image-credential-provider-bin-dir", "image-credential-provider-config",
   "data-dir", "flannel-iface", "prefer-bundled-bin", "node-name", "with-node-id", "vpn-auth", "airgap-extra-registry",
 ]);
+const roleFlags: RoleFlags = (role, key) => role === "server" || AGENT_KEYS.has(key.replace(/\+$/, ""));
 
 /**
  * Keys Slipway derives from other fields: a user may not set them in k3s.args. The value says
@@ -62,6 +68,7 @@ export const RESERVED_ARGS: Readonly<Record<string, string>> = {
   "cluster-cidr": "spec.k3s.clusterCIDR",
   "service-cidr": "spec.k3s.serviceCIDR",
   "default-local-storage-path": "spec.storage.localPath",
+  "secrets-encryption": "spec.k3s.secretsEncryption",
 };
 
 export interface ResolvedNode extends NodeSpec {
@@ -77,14 +84,18 @@ export interface Resolved {
   servers: ResolvedNode[];
   agents: ResolvedNode[];
   firstServer: ResolvedNode;
-  /** URL joining nodes use: the first server's cluster address. */
+  /** URL joining nodes use: k3s.registrationAddress, else the first server's cluster address. */
   joinURL: string;
   /** K3s `disable` list: the user's plus what components imply, sorted. */
   disable: string[];
-  /** Config keys identical on every server (critical values among them, DOMAIN.md §1.3). */
-  serverCommon: Record<string, K3sArgValue>;
-  /** Config keys every agent gets from k3s.args. */
-  agentCommon: Record<string, K3sArgValue>;
+  /** The flannel backend in effect (`none` with Cilium): written or defaulted (encrypted on public networks). */
+  flannelBackend: FlannelBackend | "none";
+  /** Whether Cilium encrypts pod traffic between nodes (WireGuard). */
+  ciliumEncryption: boolean;
+  /** Whether any node has no privateAddress, so cluster traffic crosses public networks. */
+  publicOnly: boolean;
+  /** Birth configuration and drop-ins (spec/k3s-config.ts). */
+  k3s: K3sConfig;
   /** Namespace of Argo CD and its Applications. */
   argocdNamespace: string;
   /** Files beside the spec the plan uses; set by the pipeline's I/O edge (absent: none). */
@@ -126,19 +137,30 @@ export function resolve(spec: ClusterSpec): Resolved {
     // Static volumes do not need the provisioner, but keep it: users' charts may still ask for local-path.
   }
 
+  const publicOnly = nodes.some((n) => n.privateAddress === undefined);
+  // On public networks pod traffic between nodes must not cross in plaintext: flannel's VXLAN is
+  // unauthenticated (docs.k3s.io installation/requirements: "should not be exposed to the world").
+  const flannelBackend = s.network.cni === "cilium" ? "none" : (s.network.flannel.backend ?? (publicOnly ? "wireguard-native" : "vxlan"));
+  const ciliumEncryption = s.network.cni === "cilium" && (s.network.cilium.encryption ?? (publicOnly ? "wireguard" : "none")) === "wireguard";
   const derived: Record<string, K3sArgValue> = {
     "cluster-cidr": s.k3s.clusterCIDR,
     "service-cidr": s.k3s.serviceCIDR,
-    "flannel-backend": s.network.cni === "cilium" ? "none" : s.network.flannel.backend,
+    "flannel-backend": flannelBackend,
+    "write-kubeconfig-mode": "0600",
   };
+  if (s.k3s.secretsEncryption) derived["secrets-encryption"] = true;
   if (s.network.cni === "cilium") derived["disable-network-policy"] = true;
   if (s.network.cni === "cilium" && s.network.cilium.kubeProxyReplacement) derived["disable-kube-proxy"] = true;
   if (disable.size > 0) derived.disable = [...disable].sort();
   if (s.storage.localPath) derived["default-local-storage-path"] = s.storage.localPath;
+  const sans = tlsSans(spec);
+  if (sans.length > 0) derived["tls-san"] = sans;
 
-  const userArgs = Object.fromEntries(Object.entries(s.k3s.args).filter(([k]) => !(k in RESERVED_ARGS)));
-  const serverCommon = sortKeys({ ...userArgs, ...derived, "write-kubeconfig-mode": userArgs["write-kubeconfig-mode"] ?? "0600" });
-  const agentCommon = sortKeys(Object.fromEntries(Object.entries(userArgs).filter(([k]) => AGENT_KEYS.has(k))));
+  // tls-san is the user's and derived at once: the derived list already holds the user's names.
+  const k3s = splitK3sConfig(spec, derived, new Set([...Object.keys(RESERVED_ARGS), "tls-san"]), roleFlags);
+  // The registration address must be in the servers' certificate from their first start: joiners
+  // verify it (tls-san additions at a restart are reported not to apply reliably, k3s-io/k3s#3369).
+  if (s.k3s.registrationAddress) k3s.serverBirth = sortKeys({ ...k3s.serverBirth, "tls-san": [s.k3s.registrationAddress] });
 
   return {
     spec,
@@ -147,43 +169,42 @@ export function resolve(spec: ClusterSpec): Resolved {
     servers,
     agents,
     firstServer: first,
-    joinURL: `https://${hostPort(first.privateAddress ?? first.address)}:6443`,
+    joinURL: `https://${hostPort(s.k3s.registrationAddress ?? first.privateAddress ?? first.address)}:6443`,
     disable: [...disable].sort(),
-    serverCommon,
-    agentCommon,
+    flannelBackend,
+    ciliumEncryption,
+    publicOnly,
+    k3s,
     argocdNamespace: s.gitops.argocd.namespace,
   };
 }
 
-/** The whole /etc/rancher/k3s/config.yaml of one node. */
+/**
+ * The servers' extra certificate names: what the user lists in k3s.args tls-san and the
+ * registration address. Each server's own addresses are in its certificate already (K3s adds
+ * node-ip and node-external-ip), so no other node's address is needed here.
+ */
+function tlsSans(spec: ClusterSpec): string[] {
+  const k = spec.spec.k3s;
+  const listed = [k.args["tls-san"], k.serverArgs["tls-san"]].flatMap((v) => (Array.isArray(v) ? v : typeof v === "string" ? [v] : []));
+  return [...new Set([...listed, ...(k.registrationAddress ? [k.registrationAddress] : [])])];
+}
+
+/**
+ * The birth /etc/rancher/k3s/config.yaml of one node: identity, join, and on servers the critical
+ * values. Nothing here depends on another node (but the join URL) or on anything that rolls out.
+ */
 export function nodeK3sConfig(r: Resolved, node: ResolvedNode, secrets: BootstrapSecrets): Record<string, K3sArgValue> {
-  const cfg: Record<string, K3sArgValue> = node.role === "server" ? { ...r.serverCommon } : { ...r.agentCommon };
+  const cfg: Record<string, K3sArgValue> = node.role === "server" ? { ...r.k3s.serverBirth } : { ...r.k3s.agentBirth };
   if (node.first) cfg["cluster-init"] = true;
   else cfg.server = r.joinURL;
   cfg.token = secrets.k3sToken;
   cfg["node-name"] = node.name;
   cfg["node-ip"] = node.privateAddress ?? node.address;
   cfg["node-external-ip"] = node.address;
-  const labels = Object.entries(node.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (labels.length) cfg["node-label"] = labels.map(([k, v]) => `${k}=${v}`);
-  if (node.taints?.length) cfg["node-taint"] = [...node.taints];
-  if (node.role === "server") {
-    const sans = new Set<string>();
-    for (const s of r.servers) {
-      sans.add(s.address);
-      if (s.privateAddress) sans.add(s.privateAddress);
-    }
-    const extra = r.spec.spec.k3s.args["tls-san"];
-    for (const x of Array.isArray(extra) ? extra : typeof extra === "string" ? [extra] : []) sans.add(x);
-    cfg["tls-san"] = [...sans];
-  }
   return sortKeys(cfg);
 }
 
 function hostPort(addr: string): string {
   return addr.includes(":") ? `[${addr}]` : addr;
-}
-
-function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -5,6 +5,7 @@
 export type Role = "server" | "agent";
 export type K3sArgValue = string | boolean | number | string[];
 export type HelmValues = Record<string, unknown>;
+export type FlannelBackend = "vxlan" | "host-gw" | "wireguard-native";
 
 export interface ClusterSpec {
   apiVersion: "slipway.dev/v1alpha1";
@@ -22,6 +23,10 @@ export interface ClusterSpec {
       version: string;
       disable: string[];
       args: Record<string, K3sArgValue>;
+      serverArgs: Record<string, K3sArgValue>;
+      agentArgs: Record<string, K3sArgValue>;
+      secretsEncryption: boolean;
+      registrationAddress?: string;
       clusterCIDR: string;
       serviceCIDR: string;
       allowEvenServers: boolean;
@@ -29,8 +34,8 @@ export interface ClusterSpec {
     nodes: NodeSpec[];
     network: {
       cni: "flannel" | "cilium";
-      flannel: { backend: "vxlan" | "host-gw" | "wireguard-native" };
-      cilium: { version: string; kubeProxyReplacement: boolean; values: HelmValues };
+      flannel: { backend?: FlannelBackend };
+      cilium: { version: string; kubeProxyReplacement: boolean; encryption?: "wireguard" | "none"; values: HelmValues };
       ingress: "traefik" | "istio" | "none";
       traefik: {
         install: "bundled" | "argocd";
@@ -50,7 +55,7 @@ export interface ClusterSpec {
     hosts: {
       provider: "hetzner" | "contabo" | "digitalocean" | "aws" | "generic";
       ssh: { user: string; authorizedKeys: string[] };
-      firewall?: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[] };
+      firewall: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[]; apiFrom?: string[] };
       hardening: { enabled: boolean; blockSmtp: boolean };
     };
     monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; values: HelmValues };

@@ -5,6 +5,7 @@
 import { mergeValues } from "../merge-values.js";
 import { component, type Feature } from "../types.js";
 import type { Resolved } from "../../spec/resolve.js";
+import { PLAN_HEALTH_LUA } from "./system-upgrade.js";
 import { CHART_REPOS } from "./versions.js";
 
 /**
@@ -30,7 +31,11 @@ export function argocdValues(r: Resolved): Record<string, unknown> {
   const derived = {
     crds: { install: true, keep: true },
     configs: {
-      cm: { "resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA },
+      cm: {
+        "resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA,
+        // A stuck or failed node rollout turns its Application red, and later waves wait for it.
+        "resource.customizations.health.upgrade.cattle.io_Plan": PLAN_HEALTH_LUA,
+      },
       params: { "server.insecure": true },
     },
   };

@@ -41,7 +41,7 @@ export function istio(r: Resolved): Feature | undefined {
       name: "gateway-api",
       namespace: "kube-system",
       // The standard-channel CRDs as released upstream, pinned to a tag; Argo CD reads them from git.
-      gitSource: { repoURL: GATEWAY_API_REPO, path: "config/crd/standard", revision: `v${n.istio.gatewayAPIVersion.replace(/^v/, "")}` },
+      gitSources: [{ repoURL: GATEWAY_API_REPO, path: "config/crd/standard", revision: `v${n.istio.gatewayAPIVersion.replace(/^v/, "")}` }],
       providesCrds: ["gateway.networking.k8s.io"],
       // CRDs are large; client-side apply would overflow the last-applied annotation.
       syncOptions: ["ServerSideApply=true"],

@@ -6,27 +6,16 @@
  *   for every endpoint (right after Cilium's CRDs exist); with flannel (K3s's network policy
  *   controller) one NetworkPolicy per namespace the tree deploys into, allowing all other egress;
  * - on every node from the first boot, an nftables drop of forwarded traffic to the address, which
- *   holds before any policy syncs and whatever Argo CD does.
+ *   holds before any policy syncs and whatever Argo CD does, and one for host-network pods
+ *   (host-firewall.ts, templates/cloud-init/firewall-boot.sh.hbs).
  *
  * The flannel variant comes in the last wave: a NetworkPolicy needs its namespace, and the
  * Applications that create the namespaces sync in earlier waves (the nftables drop covers the gap).
  */
 import { cmp } from "../../diagnostics.js";
-import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
-import { component, type Component, type Feature, type NodeContribution } from "../types.js";
-import { hasHostTable, METADATA_ADDRESS } from "./host.js";
-import { SCRIPT_DIR } from "./k3s-node.js";
-import { bootUnit } from "./systemd-unit.js";
-
-export const METADATA_GUARD_UNIT = "slipway-metadata-guard.service";
-export const METADATA_GUARD_SCRIPT = `${SCRIPT_DIR}/metadata-guard.sh`;
-
-/** The systemd unit that reloads the nftables drop at every boot, before K3s. */
-export const METADATA_GUARD_UNIT_TEXT = bootUnit({
-  comment: "Reloads the metadata guard (nftables) at every boot, before K3s starts.",
-  description: "Slipway: drop pod traffic to the cloud metadata address",
-  execStart: `/bin/sh ${METADATA_GUARD_SCRIPT} --boot`,
-});
+import type { Resolved } from "../../spec/resolve.js";
+import { component, type Component, type Feature } from "../types.js";
+import { METADATA_ADDRESS } from "./host-firewall.js";
 
 /** Egress peers of the NetworkPolicy: everything but the metadata address. */
 export const ALLOW_ALL_BUT_METADATA: readonly Record<string, unknown>[] = [
@@ -42,7 +31,7 @@ export const ALLOW_ALL_BUT_METADATA: readonly Record<string, unknown>[] = [
 export function metadataGuard(r: Resolved, components: readonly (Component & { wave: number })[]): Feature {
   const cilium = r.spec.spec.network.cni === "cilium";
   const guard = cilium ? ciliumGuard(components) : networkPolicyGuard(r, components);
-  return { components: [guard], node: metadataGuardNode };
+  return { components: [guard] };
 }
 
 function ciliumGuard(components: readonly (Component & { wave: number })[]): Component {
@@ -81,20 +70,4 @@ function networkPolicyGuard(r: Resolved, components: readonly (Component & { wav
     })),
     wave: Math.max(0, ...components.map((c) => c.wave)) + 1,
   });
-}
-
-/**
- * Every node: the nftables drop, loaded now and at every boot, before K3s; a node with the host
- * firewall table has the same drop there (host.ts) and needs no table of its own.
- */
-export function metadataGuardNode(_node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
-  if (hasHostTable(r)) return undefined;
-  return {
-    packages: ["nftables"],
-    files: [
-      { path: METADATA_GUARD_SCRIPT, template: "cloud-init/metadata-guard.sh.hbs", context: { unit: METADATA_GUARD_UNIT }, permissions: "0755", owner: "root:root" },
-      { path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`, content: METADATA_GUARD_UNIT_TEXT, permissions: "0644", owner: "root:root" },
-    ],
-    beforeK3s: [METADATA_GUARD_SCRIPT],
-  };
 }

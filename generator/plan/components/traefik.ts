@@ -1,15 +1,14 @@
 /**
  * Traefik (network.ingress: traefik). install: argocd disables K3s's packaged Traefik (spec/resolve.ts)
  * and installs the pinned chart through Argo CD; install: bundled keeps K3s's and customises it with
- * a HelmChartConfig the first server drops into K3s's auto-deploy directory (DOMAIN.md §6.1).
+ * a HelmChartConfig that Argo CD applies (DOMAIN.md §6.1).
  * Either way: HTTP->HTTPS redirect, metrics off node-exporter's port 9100, and a Let's Encrypt
  * resolver whose acme.json lives on a static volume so a rebuild does not hit rate limits (seed 004).
  */
-import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
+import type { Resolved } from "../../spec/resolve.js";
 import { toYamlText } from "../../yaml.js";
-import { MANIFESTS_DIR } from "../day0.js";
 import { mergeValues } from "../merge-values.js";
-import { component, type Feature, type NodeContribution } from "../types.js";
+import { component, type Component, type Feature } from "../types.js";
 import { volumeClaim } from "./storage.js";
 import { CHART_REPOS } from "./versions.js";
 
@@ -98,28 +97,26 @@ export function traefikValues(r: Resolved): Record<string, unknown> {
   return mergeValues(derived, t.values);
 }
 
-/** Bundled Traefik: the HelmChartConfig, on the first server only (K3s does not sync manifests). */
-export function traefikBundledNode(node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
-  if (!node.first) return undefined;
-  return {
-    files: [
-      {
-        // Not "traefik.yaml": the basename is the AddOn name and must not clash with K3s's packaged one.
-        path: `${MANIFESTS_DIR}/slipway-traefik-config.yaml`,
-        template: "manifests/traefik/helmchartconfig.yaml.hbs",
-        context: { valuesContent: toYamlText(traefikValues(r)) },
-        permissions: "0600",
-        owner: "root:root",
-      },
-    ],
-  };
+/**
+ * Bundled Traefik: K3s's packaged chart, customised by a HelmChartConfig named like the HelmChart
+ * (traefik in kube-system). It is an ordinary object that helm-controller watches, so Argo CD
+ * applies it from the tree and a change rolls out like any other sync, never through user-data.
+ */
+function bundledConfig(r: Resolved): Component {
+  return component({
+    name: "traefik-config",
+    namespace: "kube-system",
+    manifests: [{ file: "helmchartconfig.yaml", template: "manifests/traefik/helmchartconfig.yaml.hbs", context: { valuesContent: toYamlText(traefikValues(r)) } }],
+    // Removing the Application must leave K3s's Traefik its configuration.
+    finalizer: false,
+  });
 }
 
 export function traefik(r: Resolved): Feature | undefined {
   const n = r.spec.spec.network;
   if (n.ingress !== "traefik") return undefined;
   const t = n.traefik;
-  if (t.install === "bundled") return { components: [], node: traefikBundledNode };
+  if (t.install === "bundled") return { components: [bundledConfig(r)] };
   const usesVolume = t.acme?.volume !== undefined;
   return {
     components: [
