@@ -2,6 +2,7 @@
  * Derived facts: everything later stages need that follows from the spec but is not written in it.
  * Pure; runs only on a schema-valid spec with defaults applied.
  */
+import { flagTableFor, isFlag } from "../k3s/flags.js";
 import type { ClusterSpec, K3sArgValue, NodeSpec } from "./types.js";
 
 /** Placeholders that `render` writes where a secret goes; `userdata` fills them. */
@@ -32,13 +33,6 @@ export function placeholderSecrets(spec: ClusterSpec): BootstrapSecrets {
 }
 
 export const placeholder = (name: string): string => `__SLIPWAY_SECRET_${name}__`;
-
-/** K3s keys that only apply to agents' processes (the rest of user args go to servers only). */
-const AGENT_KEYS = new Set([
-  "kubelet-arg", "kube-proxy-arg", "pause-image", "snapshotter", "private-registry", "protect-kernel-defaults",
-  "selinux", "lb-server-port", "resolv-conf", "image-credential-provider-bin-dir", "image-credential-provider-config",
-  "data-dir", "flannel-iface", "prefer-bundled-bin", "node-name", "with-node-id", "vpn-auth", "airgap-extra-registry",
-]);
 
 /**
  * Keys Slipway derives from other fields: a user may not set them in k3s.args. The value says
@@ -138,7 +132,9 @@ export function resolve(spec: ClusterSpec): Resolved {
 
   const userArgs = Object.fromEntries(Object.entries(s.k3s.args).filter(([k]) => !(k in RESERVED_ARGS)));
   const serverCommon = sortKeys({ ...userArgs, ...derived, "write-kubeconfig-mode": userArgs["write-kubeconfig-mode"] ?? "0600" });
-  const agentCommon = sortKeys(Object.fromEntries(Object.entries(userArgs).filter(([k]) => AGENT_KEYS.has(k))));
+  // Agents get the keys that are `k3s agent` flags of this release: `k3s agent` does not start with any other.
+  const { table: flags } = flagTableFor(s.k3s.version);
+  const agentCommon = sortKeys(Object.fromEntries(Object.entries(userArgs).filter(([k]) => isFlag(flags, "agent", k))));
 
   return {
     spec,
