@@ -22,6 +22,8 @@ import { hasErrors, type Diagnostic } from "../generator/diagnostics.js";
 import { renderCluster } from "../generator/pipeline.js";
 import { parseSpecText } from "../generator/spec/load.js";
 import { validateSpec } from "../generator/spec/validate.js";
+import { RESERVED_ARGS } from "../generator/spec/resolve.js";
+import { flagTableFor } from "../generator/k3s/flags.js";
 import type { RenderedFile } from "../generator/render/render.js";
 import { readTree } from "./support/tree.js";
 import { hasTool, ROOT, warnSkip } from "./support/cli.js";
@@ -127,7 +129,16 @@ interface Slot {
   wrap?: (h: string) => string;
   /** items: a whole list entry around the value (e.g. a DNS record). */
   item?: (h: string, i: number) => unknown;
+  /** entries: the key of the i-th entry, where keys are not free (default `hostile-<i>`). */
+  entryKey?: (i: number) => string;
 }
+
+/** k3s.args keys must be real K3s flags: the ones that take text (and that Slipway does not set) carry the values. */
+const K3S_TEXT_FLAGS = [...flagTableFor("v1.33.4+k3s1").table.flags.server]
+  .filter(([k, t]) => (t === "StringFlag" || t === "StringSliceFlag") && !(k in RESERVED_ARGS))
+  .map(([k]) => k)
+  .sort();
+if (K3S_TEXT_FLAGS.length < HOSTILE.length) throw new Error(`only ${K3S_TEXT_FLAGS.length} text flags for ${HOSTILE.length} hostile values`);
 
 const C = "contabo" as const;
 const H = "hetzner" as const;
@@ -147,7 +158,7 @@ const SLOTS: readonly Slot[] = [
   batch("entries", C, ["spec", "gitops", "argocd", "values"]),
   batch("keys", C, ["spec", "gitops", "argocd", "values"]),
   value(C, ["spec", "k3s", "version"]),
-  batch("entries", C, ["spec", "k3s", "args"]),
+  { ...batch("entries", C, ["spec", "k3s", "args"]), entryKey: (i) => K3S_TEXT_FLAGS[i]! },
   batch("items", C, ["spec", "k3s", "args", "kubelet-arg"]),
   batch("items", H, ["spec", "k3s", "args", "kubelet-arg"]),
   key(C, ["spec", "k3s", "args", "kubelet-arg"]),
@@ -264,7 +275,7 @@ function build(base: Document.Parsed, slot: Slot, hostile: readonly string[]): B
     default: {
       const make = (values: readonly string[]) => {
         if (slot.mode === "items") return swapped(base, slot.path, values.map((v, i) => (slot.item ? slot.item(v, i) : wrap(v))));
-        if (slot.mode === "entries") return swapped(base, slot.path, Object.fromEntries(values.map((v, i) => [`hostile-${i}`, v])));
+        if (slot.mode === "entries") return swapped(base, slot.path, Object.fromEntries(values.map((v, i) => [slot.entryKey?.(i) ?? `hostile-${i}`, v])));
         return swapped(base, slot.path, Object.fromEntries(values.map((v, i) => [v, `value-${i}`])));
       };
       const benign = hostile.map((_, i) => (slot.mode === "keys" ? `benign-key-${i}` : `benign-${i}`));

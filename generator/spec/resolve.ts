@@ -2,7 +2,8 @@
  * Derived facts: everything later stages need that follows from the spec but is not written in it.
  * Pure; runs only on a schema-valid spec with defaults applied.
  */
-import { splitK3sConfig, sortKeys, type K3sConfig, type RoleFlags } from "./k3s-config.js";
+import { flagTableFor, isFlag } from "../k3s/flags.js";
+import { splitK3sConfig, sortKeys, type K3sConfig } from "./k3s-config.js";
 import type { ClusterSpec, FlannelBackend, K3sArgValue, NodeSpec } from "./types.js";
 
 /** Placeholders that `render` writes where a secret goes; `userdata` fills them. */
@@ -35,18 +36,6 @@ export function placeholderSecrets(spec: ClusterSpec): BootstrapSecrets {
 export const placeholder = (name: string): string => `__SLIPWAY_SECRET_${name}__`;
 
 /**
- * Which k3s.args keys a role takes. Until the flag table of each K3s version lands
- * (generator/k3s/), agents take the keys that are `k3s agent` flags of this list; servers take
- * every key (K3s strips server keys it does not know, with a log line).
- */
-const AGENT_KEYS = new Set([
-  "kubelet-arg", "kube-proxy-arg", "pause-image", "snapshotter", "private-registry", "protect-kernel-defaults",
-  "selinux", "lb-server-port", "resolv-conf", "image-credential-provider-bin-dir", "image-credential-provider-config",
-  "data-dir", "flannel-iface", "prefer-bundled-bin", "node-name", "with-node-id", "vpn-auth", "airgap-extra-registry",
-]);
-const roleFlags: RoleFlags = (role, key) => role === "server" || AGENT_KEYS.has(key.replace(/\+$/, ""));
-
-/**
  * Keys Slipway derives from other fields: a user may not set them in k3s.args. The value says
  * which field to use instead.
  */
@@ -69,7 +58,16 @@ export const RESERVED_ARGS: Readonly<Record<string, string>> = {
   "service-cidr": "spec.k3s.serviceCIDR",
   "default-local-storage-path": "spec.storage.localPath",
   "secrets-encryption": "spec.k3s.secretsEncryption",
+  ...Object.fromEntries(
+    ["https-listen-port", "supervisor-port", "apiserver-port"].map((k) => [k, "joining nodes, the Plans and the host firewall reach the API on 6443"]),
+  ),
+  ...Object.fromEntries(
+    ["disable-agent", "disable-apiserver", "disable-etcd", "disable-controller-manager", "disable-scheduler"].map((k) => [k, "every Slipway server runs the whole control plane with embedded etcd"]),
+  ),
 };
+
+/** Of {@link RESERVED_ARGS}, the keys no field sets: Slipway does not support them. */
+export const UNSUPPORTED_ARGS: ReadonlySet<string> = new Set(["https-listen-port", "supervisor-port", "apiserver-port", "disable-agent", "disable-apiserver", "disable-etcd", "disable-controller-manager", "disable-scheduler"]);
 
 export interface ResolvedNode extends NodeSpec {
   /** Index in spec.nodes. */
@@ -157,7 +155,9 @@ export function resolve(spec: ClusterSpec): Resolved {
   if (sans.length > 0) derived["tls-san"] = sans;
 
   // tls-san is the user's and derived at once: the derived list already holds the user's names.
-  const k3s = splitK3sConfig(spec, derived, new Set([...Object.keys(RESERVED_ARGS), "tls-san"]), roleFlags);
+  // Each role gets the keys that are its flags in this release: `k3s agent` does not start with any other.
+  const { table: flags } = flagTableFor(s.k3s.version);
+  const k3s = splitK3sConfig(spec, derived, new Set([...Object.keys(RESERVED_ARGS), "tls-san"]), (role, key) => isFlag(flags, role, key));
   // The registration address must be in the servers' certificate from their first start: joiners
   // verify it (tls-san additions at a restart are reported not to apply reliably, k3s-io/k3s#3369).
   if (s.k3s.registrationAddress) k3s.serverBirth = sortKeys({ ...k3s.serverBirth, "tls-san": [s.k3s.registrationAddress] });

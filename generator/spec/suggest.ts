@@ -14,7 +14,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestDist <= limit && bestDist > 0 ? best : best !== undefined && bestDist === 0 ? best : undefined;
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance between two strings. */
+export function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

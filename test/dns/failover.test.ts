@@ -12,7 +12,7 @@ import { corefile } from "../../generator/dns/zone-config.js";
 import { DNS_FAILOVER_IMAGES, DNS_PORTS, servesDns } from "../../generator/plan/components/dns-failover.js";
 import { sha256 } from "../../generator/render/helpers.js";
 import { resolve } from "../../generator/spec/resolve.js";
-import { FIREWALL_RULES_PATH } from "../../generator/plan/components/host.js";
+import { BIRTH_RULES_PATH as FIREWALL_RULES_PATH } from "../../generator/plan/components/host-firewall.js";
 import { cloudInit, expectExternalChecksPass, nodeFile, objectsOf, problems, render, renderOk, spec } from "../components/_platform.js";
 import { ROOT } from "../support/cli.js";
 import {

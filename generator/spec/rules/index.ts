@@ -7,6 +7,7 @@ import { DNS_RULES } from "./dns.js";
 import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
 import { firewallSettings } from "./host.js";
 import { tenantNamespaces } from "./isolation.js";
+import { k3sArgValueShapes, k3sFlagTableVersion, knownK3sArgs } from "./k3s-arg-flags.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
@@ -19,6 +20,9 @@ export const RULES: readonly Rule[] = [
   oneClusterInit,
   oddServers,
   reservedK3sArgs,
+  knownK3sArgs,
+  k3sArgValueShapes,
+  k3sFlagTableVersion,
   appSources,
   uniqueAppNames,
   ingressSettingsMatch,

@@ -1,18 +1,21 @@
 /** k3s.args must not set what Slipway derives, and must not contradict it. */
 import type { Diagnostic } from "../../diagnostics.js";
-import { RESERVED_ARGS } from "../resolve.js";
+import { RESERVED_ARGS, UNSUPPORTED_ARGS } from "../resolve.js";
+import { argMaps } from "./k3s-arg-flags.js";
 import type { Rule } from "./context.js";
 
 export const reservedK3sArgs: Rule = ({ spec, problem }) => {
   const out: Diagnostic[] = [];
-  const s = spec.spec;
-  const args = s.k3s.args;
-  for (const key of Object.keys(args).sort()) {
-    const where = RESERVED_ARGS[key];
-    if (!where) continue;
-    const conflict = contradiction(key, args[key], spec);
-    if (conflict) out.push(problem("SW-K3S-ARG-CONFLICT", ["spec", "k3s", "args", key], conflict.message, conflict.hint, { key: true }));
-    else out.push(problem("SW-K3S-ARG-RESERVED", ["spec", "k3s", "args", key], `k3s.args.${key} is set by Slipway`, `Remove it and use ${where}; Slipway writes it identically on every server.`, { key: true }));
+  for (const { field, args } of argMaps(spec)) {
+    for (const key of Object.keys(args).sort()) {
+      const where = RESERVED_ARGS[key];
+      if (!where) continue;
+      const at = ["spec", "k3s", field, key];
+      const conflict = contradiction(key, args[key], spec);
+      if (conflict) out.push(problem("SW-K3S-ARG-CONFLICT", at, conflict.message, conflict.hint, { key: true }));
+      else if (UNSUPPORTED_ARGS.has(key)) out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is not supported by Slipway`, `Remove it: ${where}.`, { key: true }));
+      else out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is set by Slipway`, `Remove it and use ${where}; Slipway writes it identically on every server.`, { key: true }));
+    }
   }
   return out;
 };
