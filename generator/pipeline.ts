@@ -11,6 +11,8 @@ import { loadRepoInputs } from "./secrets/repo-inputs.js";
 import { planCluster } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import { renderPlan, type RenderedFile } from "./render/render.js";
+import { readCommittedFacts } from "./output/committed-facts.js";
+import type { BirthFacts } from "./spec/birth-facts.js";
 import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
 import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
 import type { ClusterSpec } from "./spec/types.js";
@@ -23,19 +25,23 @@ export interface SpecResult {
   diagnostics: Diagnostic[];
 }
 
-/** load + validate + resolve. */
-export function loadAndValidate(file: string): SpecResult {
-  return validateLoaded(loadSpecFile(file));
+/**
+ * load + validate + resolve. `committed`: the directory of the tree the cluster runs from (its
+ * rendered/ and bootstrap/), whose birth facts the upgrade and birth-setting rules compare with;
+ * default beside the spec.
+ */
+export function loadAndValidate(file: string, committed: string = dirname(file)): SpecResult {
+  return validateLoaded(loadSpecFile(file), readCommittedFacts(committed));
 }
 
-/** {@link loadAndValidate} on spec text that is not on disk (e.g. `git show REF:cluster.yaml`). */
-export function loadAndValidateText(file: string, text: string): SpecResult {
-  return validateLoaded(parseSpecText(file, text));
+/** {@link loadAndValidate} on spec text that is not on disk (e.g. `git show REF:cluster.yaml`), against the given facts. */
+export function loadAndValidateText(file: string, text: string, previous?: BirthFacts): SpecResult {
+  return validateLoaded(parseSpecText(file, text), previous);
 }
 
-function validateLoaded(load: LoadResult): SpecResult {
+function validateLoaded(load: LoadResult, previous?: BirthFacts): SpecResult {
   if (!load.spec || hasErrors(load.diagnostics)) return { loaded: load.spec, diagnostics: sortDiagnostics(load.diagnostics) };
-  const v = validateSpec(load.spec);
+  const v = validateSpec(load.spec, previous);
   const diagnostics = sortDiagnostics([...load.diagnostics, ...v.diagnostics]);
   if (!v.spec) return { loaded: load.spec, diagnostics };
   return { loaded: load.spec, spec: v.spec, resolved: resolve(v.spec), diagnostics };
@@ -61,6 +67,10 @@ export interface RenderOptions {
    * them beside the spec when not given; renderClusterText uses none unless given.
    */
   repo?: RepoInputs;
+  /** The directory of the committed tree (see {@link loadAndValidate}); default beside the spec. */
+  committed?: string;
+  /** For renderClusterText: what the cluster was born with (the base of `plan`). */
+  previous?: BirthFacts;
 }
 
 /**
@@ -68,7 +78,7 @@ export interface RenderOptions {
  * bootstrap/ files hold secrets by design and only rendered/ is scanned for leaks.
  */
 export async function renderCluster(file: string, secrets?: BootstrapSecrets, options: RenderOptions = {}): Promise<RenderResult> {
-  const s = loadAndValidate(file);
+  const s = loadAndValidate(file, options.committed);
   if (!s.resolved || options.repo) return renderValidated(s, secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, [], dirname(file));
   const repoDir = dirname(file);
   const read = loadRepoInputs(repoDir);
@@ -86,7 +96,7 @@ export async function renderCluster(file: string, secrets?: BootstrapSecrets, op
 
 /** {@link renderCluster} on spec text (`file` names it in diagnostics); reads nothing from disk but templates. */
 export async function renderClusterText(file: string, text: string, secrets?: BootstrapSecrets, options: RenderOptions = {}): Promise<RenderResult> {
-  return renderValidated(loadAndValidateText(file, text), secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, []);
+  return renderValidated(loadAndValidateText(file, text, options.previous), secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, []);
 }
 
 /** `repoDir`: where the repository inputs' relative paths point, for diagnostics. */

@@ -24,7 +24,7 @@ export function register(program: Command): void {
       // The leak scan looks for this repository's secrets too: the environment's tokens and .slipway/.
       const { loadLeakContext } = await import("../secrets/leak-inputs.js");
       const leaks = await loadLeakContext(dirname(file), process.env);
-      const r0 = await renderCluster(file, undefined, { leaks: leaks.context });
+      const r0 = await renderCluster(file, undefined, { leaks: leaks.context, committed: outDir });
       const r = { ...r0, diagnostics: [...leaks.diagnostics, ...r0.diagnostics] };
       if (hasErrors(r.diagnostics) || !r.files) {
         if (format === "json") jsonOut({ ok: false, diagnostics: diagnosticsJson(r.diagnostics) });

@@ -102,7 +102,9 @@ export const SHIPPED_K3S_VERSIONS: readonly string[] = SHIPPED.map((s) => s.tabl
 
 /**
  * The table for a K3s version: the exact one when shipped, else the nearest shipped version not
- * newer than it (or the oldest), with exact=false. A string that is not a `vX.Y.Z+k3sN` release
+ * newer than it (or the oldest), with exact=false unless it is of the same minor (patch releases
+ * keep the flag set; the rare addition, such as helm-controller-arg in v1.36.3+k3s1, reads as
+ * unknown until its table ships). A string that is not a `vX.Y.Z+k3sN` release
  * gets the oldest table (exact=false); the schema keeps such strings out of a valid spec.
  * @example flagTableFor("v1.35.2+k3s1") // { table: <v1.33.4+k3s1>, exact: false }
  */
@@ -113,7 +115,8 @@ export function flagTableFor(k3sVersion: string): { table: FlagTable; exact: boo
   const oldest = SHIPPED[0];
   if (!oldest) throw new Error("no K3s flag table is shipped (generator/k3s/generated/flags.ts is empty)");
   const notNewer = wanted ? SHIPPED.filter((s) => compare(s.version, wanted) <= 0).at(-1) : undefined;
-  return { table: (notNewer ?? oldest).table, exact: false };
+  const chosen = notNewer ?? oldest;
+  return { table: chosen.table, exact: wanted !== undefined && chosen.version[1] === wanted[1] };
 }
 
 /** The key without K3s's trailing append marker (`node-taint+` → `node-taint`; only one `+`, as K3s). */

@@ -136,10 +136,12 @@ export function resolve(spec: ClusterSpec): Resolved {
   }
 
   const publicOnly = nodes.some((n) => n.privateAddress === undefined);
-  // On public networks pod traffic between nodes must not cross in plaintext: flannel's VXLAN is
-  // unauthenticated (docs.k3s.io installation/requirements: "should not be exposed to the world").
-  const flannelBackend = s.network.cni === "cilium" ? "none" : (s.network.flannel.backend ?? (publicOnly ? "wireguard-native" : "vxlan"));
-  const ciliumEncryption = s.network.cni === "cilium" && (s.network.cilium.encryption ?? (publicOnly ? "wireguard" : "none")) === "wireguard";
+  // Pod traffic between nodes is encrypted unless the spec says otherwise: flannel's VXLAN is
+  // plaintext and unauthenticated (docs.k3s.io installation/requirements: "should not be exposed to
+  // the world"). Always, not only while some node lacks a private address: a default that flipped
+  // when such a node joins would change every server's critical flannel-backend.
+  const flannelBackend = s.network.cni === "cilium" ? "none" : s.network.flannel.backend;
+  const ciliumEncryption = s.network.cni === "cilium" && s.network.cilium.encryption === "wireguard";
   const derived: Record<string, K3sArgValue> = {
     "cluster-cidr": s.k3s.clusterCIDR,
     "service-cidr": s.k3s.serviceCIDR,

@@ -34,8 +34,8 @@ export interface ClusterSpec {
     nodes: NodeSpec[];
     network: {
       cni: "flannel" | "cilium";
-      flannel: { backend?: FlannelBackend };
-      cilium: { version: string; kubeProxyReplacement: boolean; encryption?: "wireguard" | "none"; values: HelmValues };
+      flannel: { backend: FlannelBackend };
+      cilium: { version: string; kubeProxyReplacement: boolean; encryption: "wireguard" | "none"; values: HelmValues };
       ingress: "traefik" | "istio" | "none";
       traefik: {
         install: "bundled" | "argocd";

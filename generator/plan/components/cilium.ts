@@ -41,6 +41,9 @@ export function ciliumValues(r: Resolved): Record<string, unknown> {
     // A string: the chart's documented values are "true"/"false" (strict/partial went in 1.14).
     kubeProxyReplacement: n.cilium.kubeProxyReplacement ? "true" : "false",
   };
+  // Pod traffic between nodes through WireGuard (UDP 51871). Not nodeEncryption: that mode opts out
+  // control-plane nodes, which on K3s are all the servers (DOMAIN-DAY2.md §3.3).
+  if (r.ciliumEncryption) derived.encryption = { enabled: true, type: "wireguard" };
   if (n.cilium.kubeProxyReplacement) {
     derived.k8sServiceHost = K3S_LOCAL_APISERVER.host;
     // The balancer follows lb-server-port when the user moved it.

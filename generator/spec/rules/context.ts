@@ -1,5 +1,6 @@
 /** What a semantic rule sees: the spec with defaults, and a way to point at a place in the file. */
 import { error, formatPath, type Diagnostic } from "../../diagnostics.js";
+import type { BirthFacts } from "../birth-facts.js";
 import type { LoadedSpec } from "../load.js";
 import { locate } from "../locate.js";
 import type { ClusterSpec } from "../types.js";
@@ -14,14 +15,19 @@ export interface RuleContext {
   problem(code: string, segments: Segments, message: string, hint: string, opts?: { key?: boolean }): Diagnostic;
   /** Whether the user wrote this path (so rules can point at what was written). */
   written(segments: Segments): boolean;
+  /** What the running cluster was born with (the committed tree, or the base of `plan`), when known. */
+  previous?: BirthFacts;
+  /** What this spec would give new nodes (undefined when it has no server). */
+  birth?: BirthFacts;
 }
 
 export type Rule = (ctx: RuleContext) => Diagnostic[];
 
-export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec): RuleContext {
+export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec, facts: { previous?: BirthFacts; birth?: BirthFacts } = {}): RuleContext {
   return {
     spec,
     raw: loaded.value,
+    ...facts,
     problem(code, segments, message, hint, opts = {}) {
       const pos = locate(loaded, segments, opts);
       return error(code, printable(message), { file: loaded.file, line: pos.line, col: pos.col, path: formatPath(segments), hint: printable(hint) });

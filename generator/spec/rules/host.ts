@@ -6,7 +6,18 @@ export const firewallSettings: Rule = ({ spec, problem }) => {
   const out: Diagnostic[] = [];
   const s = spec.spec;
   const fw = s.hosts.firewall;
-  if (!fw?.enabled) return out;
+  if (!fw.enabled) {
+    out.push({
+      ...problem(
+        "SW-FIREWALL-DISABLED",
+        ["spec", "hosts", "firewall", "enabled"],
+        "the host firewall is off: on public addresses K3s's etcd (2379-2380), API (6443), kubelet (10250), the overlay and every host-network port answer the internet",
+        "Leave hosts.firewall.enabled out (it defaults to true) unless a firewall in front of every node admits these ports only between the nodes; apiFrom admits admin networks to 6443.",
+      ),
+      severity: "warning",
+    });
+    return out;
+  }
   if (!fw.sshFrom) {
     out.push({ ...problem("SW-FIREWALL-SSH-OPEN", ["spec", "hosts", "firewall"], "the firewall leaves SSH (22) open to everyone", "Set hosts.firewall.sshFrom to your admin networks."), severity: "warning" });
   }

@@ -6,6 +6,8 @@ import { ciliumApiserverLb } from "./cilium.js";
 import { DNS_RULES } from "./dns.js";
 import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
 import { firewallSettings } from "./host.js";
+import { birthSettingsUnchanged, encryptedOverlay, etcdOnPrivateNetwork } from "./birth-settings.js";
+import { k3sUpgradePath, k3sVersionSupported } from "./k3s-version.js";
 import { tenantNamespaces } from "./isolation.js";
 import { k3sArgValueShapes, k3sFlagTableVersion, knownK3sArgs } from "./k3s-arg-flags.js";
 import { reservedK3sArgs } from "./k3s-args.js";
@@ -19,6 +21,11 @@ export const RULES: readonly Rule[] = [
   atLeastOneServer,
   oneClusterInit,
   oddServers,
+  etcdOnPrivateNetwork,
+  encryptedOverlay,
+  k3sVersionSupported,
+  k3sUpgradePath,
+  birthSettingsUnchanged,
   reservedK3sArgs,
   knownK3sArgs,
   k3sArgValueShapes,
