@@ -69,7 +69,7 @@ export interface RenderOptions {
   repo?: RepoInputs;
   /** The directory of the committed tree (see {@link loadAndValidate}); default beside the spec. */
   committed?: string;
-  /** For renderClusterText: what the cluster was born with (the base of `plan`). */
+  /** What the cluster was born with (the base of `plan`), instead of the committed tree's facts. */
   previous?: BirthFacts;
 }
 
@@ -78,7 +78,7 @@ export interface RenderOptions {
  * bootstrap/ files hold secrets by design and only rendered/ is scanned for leaks.
  */
 export async function renderCluster(file: string, secrets?: BootstrapSecrets, options: RenderOptions = {}): Promise<RenderResult> {
-  const s = loadAndValidate(file, options.committed);
+  const s = options.previous ? validateLoaded(loadSpecFile(file), options.previous) : loadAndValidate(file, options.committed);
   if (!s.resolved || options.repo) return renderValidated(s, secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, [], dirname(file));
   const repoDir = dirname(file);
   const read = loadRepoInputs(repoDir);

@@ -146,13 +146,13 @@ spec:
     repoURL: https://github.com/example/demo.git
 `;
   const variants: Record<string, string> = {
-    "even-servers-allowed": `${head}  k3s:\n    allowEvenServers: true\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n    - {name: node-2, role: server, address: 203.0.113.11}\n`,
-    "cluster-init-on-the-second-server": `${head}  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n    - {name: node-2, role: server, address: 203.0.113.11, clusterInit: true}\n    - {name: node-3, role: server, address: 203.0.113.12}\n`,
+    "even-servers-allowed": `${head}  k3s:\n    allowEvenServers: true\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10, privateAddress: 10.0.0.10}\n    - {name: node-2, role: server, address: 203.0.113.11, privateAddress: 10.0.0.11}\n`,
+    "cluster-init-on-the-second-server": `${head}  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10, privateAddress: 10.0.0.10}\n    - {name: node-2, role: server, address: 203.0.113.11, privateAddress: 10.0.0.11, clusterInit: true}\n    - {name: node-3, role: server, address: 203.0.113.12, privateAddress: 10.0.0.12}\n`,
     "agent-only-cluster-init-false": `${head}  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n    - {name: node-2, role: agent, address: 203.0.113.11, clusterInit: false}\n`,
     "quoted-number-label": `${head}  nodes:\n    - name: node-1\n      role: server\n      address: 203.0.113.10\n      labels: {rack: "3", enabled: "true"}\n`,
     "flannel-args-that-agree": `${head}  k3s:\n    args:\n      kubelet-arg: [max-pods=50]\n      kube-apiserver-arg: default-watch-cache-size=50\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n`,
     // Every flag type, a hidden flag (kube-controller-arg), an agent-only flag, on a release with a table of its own.
-    "k3s-args-of-every-flag-type": `${head}  k3s:\n    version: v1.36.1+k3s1\n    args:\n      etcd-snapshot-retention: 10\n      etcd-s3-timeout: 5m30s\n      secrets-encryption: true\n      write-kubeconfig-mode: "0644"\n      tls-san: api.example.com\n      kube-controller-arg: [node-monitor-period=5s]\n      disable-apiserver-lb: false\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n`,
+    "k3s-args-of-every-flag-type": `${head}  k3s:\n    version: v1.36.1+k3s1\n    args:\n      etcd-snapshot-retention: 10\n      etcd-s3-timeout: 5m30s\n      embedded-registry: true\n      write-kubeconfig-mode: "0644"\n      tls-san: api.example.com\n      kube-controller-arg: [node-monitor-period=5s]\n      disable-apiserver-lb: false\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n`,
     "same-app-name-as-namespace": `${head}  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10}\n  apps:\n    - {name: web, namespace: web, path: apps/web}\n    - {name: web-staging, namespace: web, path: apps/web-staging}\n`,
     "anchors-and-aliases": `${head}  nodes:\n    - {name: node-1, role: server, address: &a1 203.0.113.10}\n  dns:\n    failover:\n      zone: example.com\n      records: [{name: "@"}]\n      probe: {tcp: {port: 443}}\n  apps:\n    - name: minio\n      namespace: storage\n      chart: {repo: https://charts.min.io, name: minio, version: 5.4.0}\n      values: {a: &list [x, y], b: *list}\n`,
   };

@@ -5,6 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { hasErrors, UsageError } from "../diagnostics.js";
 import { CHANGE_CLASSES, classifyChanges, formatPlanMarkdown, formatPlanText, planJson } from "../output/changes.js";
 import { renderCluster, renderClusterText } from "../pipeline.js";
+import { factsOf } from "../spec/birth-facts.js";
 import { CERTIFICATE_FILE } from "../secrets/key-store.js";
 import { loadRepoInputs, SEALED_SECRETS_DIR } from "../secrets/repo-inputs.js";
 import type { RepoInputs } from "../spec/resolve.js";
@@ -17,10 +18,11 @@ const FAIL_ON: readonly string[] = CHANGE_CLASSES;
 export function register(program: Command): void {
   program
     .command("plan")
-    .summary("what a change of cluster.yaml does to the cluster: sync, node reprovision, restart, destructive")
+    .summary("what a change of cluster.yaml does to the cluster: sync, node-rollout, reprovision, destructive")
     .description(
       [
-        "Renders the spec at a base git ref and in the working tree, both in memory with this version of slipway, and classifies every change: sync (Argo CD reconciles a rendered/ manifest), node-reprovision (a node's user-data changed: it takes effect only when that node is rebuilt, and changing user-data makes most provisioners replace the machine), restart (K3s or containerd config in a node's write_files changed), destructive (a node, a server (etcd member), a PersistentVolume, a Namespace or Application destination namespace, an Application or a Sealed Secrets key removed).",
+        "Renders the spec at a base git ref and in the working tree, both in memory with this version of slipway, and classifies every change, most consequential first: destructive (a node, a server (etcd member), a PersistentVolume, a Namespace, an Application or a Sealed Secrets key removed; or a setting no running cluster can change: K3s's critical values, the CIDRs, the overlay, the server that ran cluster-init; each with the manual path), reprovision (a node's own user-data changed: it takes effect only when that machine is rebuilt, and changing user-data makes most provisioners replace it; or a node is new), node-rollout (Plans change running nodes through Git: a K3s upgrade, servers one at a time cordoned and drained, then agents; a K3s config drop-in with a restart on one node at a time; node labels and taints through the API), sync (Argo CD reconciles a rendered/ manifest).",
+        "The working tree is validated against what the base runs: a K3s downgrade or a skipped minor is an error.",
         "The base defaults to the merge base of HEAD with the default branch (origin/HEAD, then origin/main, then main).",
         "Informational: exit 0 whenever it ran, unless --fail-on names a class that has changes (exit 1). Exit 1 when a spec does not validate, 2 for a usage error (such as a base ref that does not exist).",
       ].join("\n\n"),
@@ -43,11 +45,12 @@ export function register(program: Command): void {
       const base = resolveBase(opts.base, dir);
       const notes: string[] = [];
 
-      const head = await renderCluster(file);
       const baseText = showFile(base.commit, basename(file), dir);
       if (baseText === undefined) notes.push(`${basename(file)} does not exist at the base: everything is new`);
       const baseInputs = listFilesAt(base.commit, [CERTIFICATE_FILE, SEALED_SECRETS_DIR], dir);
       const before = baseText === undefined ? undefined : await renderClusterText(`${base.ref}:${basename(file)}`, baseText, undefined, { repo: repoInputsAt(base.commit, baseInputs, dir) });
+      // The working tree is judged against what the base runs (the upgrade path, birth settings).
+      const head = await renderCluster(file, undefined, before?.resolved ? { previous: factsOf(before.resolved, base.ref) } : {});
       for (const [label, r] of [["working tree", head], ["base", before]] as const) {
         if (r && (hasErrors(r.diagnostics) || !r.files || !r.spec)) {
           err(`slipway plan: the spec in the ${label} does not validate, so it cannot be rendered:`);
@@ -60,7 +63,7 @@ export function register(program: Command): void {
 
       const side = (r: typeof head | undefined, certificate: boolean) => ({
         files: new Map((r?.files ?? []).map((f) => [f.path, f.text])),
-        nodes: (r?.spec?.spec.nodes ?? []).map((n) => ({ name: n.name, role: n.role })),
+        ...(r?.resolved ? { resolved: r.resolved } : {}),
         sealingCertificate: certificate,
       });
       const changes = classifyChanges(

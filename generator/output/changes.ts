@@ -1,38 +1,44 @@
 /**
  * `slipway plan`: what a change of cluster.yaml does to the running cluster, from two in-memory
- * renders (base and working tree). Every change gets one class, the most consequential that
- * applies:
+ * renders (base and working tree). Every change gets one class, the most consequential first:
  *
- * - `destructive`: something is deleted that holds data or other resources: a node, a server (an
- *   etcd member), a PersistentVolume, a Namespace, the last Application deploying to a namespace,
- *   an Application (its finalizer/prune deletes what it deployed), a Sealed Secrets key;
- * - `restart`: K3s or containerd configuration on a node changed (K3s reads it only at start);
- * - `node-reprovision`: a node's user-data changed: cloud-init runs once per machine, so it takes
- *   effect only when the node is rebuilt;
+ * - `destructive`: something is deleted or can change on no running cluster: a node (a server is
+ *   an etcd member), a PersistentVolume, a Namespace, an Application and what it deployed, a
+ *   Sealed Secrets key; K3s's critical values, the CIDRs, the overlay, the server that ran
+ *   cluster-init. The entry says the manual path; nothing rolls these out.
+ * - `reprovision`: a node's own user-data changed (its identity or birth settings): it takes effect
+ *   only when that machine is rebuilt; or a node is new and its machine is to be created.
+ * - `node-rollout`: running nodes change through Git: system-upgrade-controller Plans upgrade K3s
+ *   (servers one at a time, cordoned and drained, then agents), write K3s config drop-ins and
+ *   restart K3s one node at a time, or set node labels and taints through the API.
  * - `sync`: a manifest under rendered/ changed: Argo CD reconciles it.
  *
- * Pure: the command reads git and the disk and passes text in.
+ * Pure: the command reads git and the disk and passes the two renders in.
  */
 import { parseDocument } from "yaml";
 import { cmp } from "../diagnostics.js";
 import { objectId, parseManifests } from "../check/tree.js";
-import { CONTAINERD_DIR } from "../plan/components/gvisor.js";
-import { K3S_CONFIG_PATH } from "../plan/components/k3s-node.js";
+import { nodeLabels, PLANS } from "../plan/components/system-upgrade.js";
+import { isBirthKey, K3S_DROPIN_PATH } from "../spec/k3s-config.js";
+import { compareK3sVersions } from "../spec/birth-facts.js";
+import { criticalChange } from "../spec/rules/birth-settings.js";
+import type { Resolved } from "../spec/resolve.js";
+import type { K3sArgValue, Role } from "../spec/types.js";
 import { KEY_LABEL } from "../secrets/key-secret.js";
 import { toYamlText } from "../yaml.js";
 
 /** The classes, most consequential first (the order reports list them in). */
-export const CHANGE_CLASSES = ["destructive", "restart", "node-reprovision", "sync"] as const;
+export const CHANGE_CLASSES = ["destructive", "reprovision", "node-rollout", "sync"] as const;
 export type ChangeClass = (typeof CHANGE_CLASSES)[number];
 
 export interface PlannedChange {
   class: ChangeClass;
   action: "added" | "changed" | "removed";
-  /** What changed: `Deployment web/api`, `node node-1`, `namespace web`. */
+  /** What changed: `Deployment web/api`, `node node-1`, `K3s v1.36.3+k3s1 -> v1.36.5+k3s1`. */
   subject: string;
-  /** What happens to the cluster, one sentence. */
+  /** What happens to the cluster, and what to do. */
   effect: string;
-  /** The nodes it concerns (node classes). */
+  /** The nodes it concerns, in the order they are changed. */
   nodes?: string[];
 }
 
@@ -40,7 +46,8 @@ export interface PlannedChange {
 export interface PlanSide {
   /** Rendered files by path (`rendered/...`, `bootstrap/<node>.yaml`). */
   files: ReadonlyMap<string, string>;
-  nodes: readonly { name: string; role: "server" | "agent" }[];
+  /** The resolved spec the files were rendered from (absent: cluster.yaml did not exist). */
+  resolved?: Resolved;
   /** Whether the committed Sealed Secrets certificate (bootstrap/sealed-secrets.crt) exists. */
   sealingCertificate: boolean;
 }
@@ -52,7 +59,7 @@ interface ObjectEntry {
 
 /** Every change from `base` to `head`, sorted by class, then subject. */
 export function classifyChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
-  const changes = [...objectChanges(base, head), ...destinationChanges(base, head), ...nodeChanges(base, head)];
+  const changes = [...objectChanges(base, head), ...destinationChanges(base, head), ...nodeChanges(base, head), ...rolloutChanges(base, head), ...birthChanges(base, head)];
   if (base.sealingCertificate && !head.sealingCertificate) {
     changes.push({
       class: "destructive",
@@ -65,11 +72,14 @@ export function classifyChanges(base: PlanSide, head: PlanSide): PlannedChange[]
   return changes.sort((a, b) => rank(a.class) - rank(b.class) || cmp(a.subject, b.subject) || cmp(a.action, b.action));
 }
 
-/** Kubernetes objects of rendered/ (and those user-data drops into K3s's auto-deploy directory), by id. */
+/**
+ * Kubernetes objects Argo CD applies (rendered/, but not rendered/day0/, which only a new first
+ * server reads), and the key Secrets user-data drops into K3s's auto-deploy directory, by id.
+ */
 function objectsOf(files: ReadonlyMap<string, string>, where: "rendered" | "bootstrap"): Map<string, ObjectEntry> {
   const out = new Map<string, ObjectEntry>();
   for (const [path, text] of [...files.entries()].sort(([a], [b]) => cmp(a, b))) {
-    if (!path.startsWith(`${where}/`)) continue;
+    if (!path.startsWith(`${where}/`) || path.startsWith("rendered/day0/")) continue;
     const texts = where === "rendered" ? [text] : [...writeFilesOf(text)].filter(([p]) => p.startsWith("/var/lib/rancher/k3s/server/manifests/")).map(([, c]) => c);
     for (const t of texts) {
       for (const o of parseManifests(path, t).objects) out.set(objectId(o.obj), { obj: o.obj, text: toYamlText(o.obj) });
@@ -78,21 +88,31 @@ function objectsOf(files: ReadonlyMap<string, string>, where: "rendered" | "boot
   return out;
 }
 
+/** Plans are reported by what they do to the nodes (rolloutChanges), not as objects. */
+const isPlan = (obj: Record<string, unknown>) => obj.kind === "Plan" && String(obj.apiVersion).startsWith("upgrade.cattle.io/");
+
 function objectChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
   const before = objectsOf(base.files, "rendered");
   const after = objectsOf(head.files, "rendered");
   const out: PlannedChange[] = [];
   for (const [id, a] of after) {
+    if (isPlan(a.obj)) continue;
     const b = before.get(id);
     if (!b) out.push({ class: "sync", action: "added", subject: describe(a.obj), effect: "Argo CD creates it" });
-    else if (b.text !== a.text) out.push({ class: "sync", action: "changed", subject: describe(a.obj), effect: "Argo CD updates it in place" });
+    else if (b.text !== a.text) out.push({ class: "sync", action: "changed", subject: describe(a.obj), effect: syncEffect(a.obj) });
   }
-  for (const [id, b] of before) if (!after.has(id)) out.push(removal(b.obj));
+  for (const [id, b] of before) if (!after.has(id) && !isPlan(b.obj)) out.push(removal(b.obj));
   // Key Secrets the first server imports on day 0 live in user-data, not in rendered/.
   const keysBefore = objectsOf(base.files, "bootstrap");
   const keysAfter = objectsOf(head.files, "bootstrap");
   for (const [id, b] of keysBefore) if (isSealingKey(b.obj) && !keysAfter.has(id) && !after.has(id)) out.push(removal(b.obj));
   return out;
+}
+
+function syncEffect(obj: Record<string, unknown>): string {
+  const m = (obj.metadata ?? {}) as Record<string, unknown>;
+  if (obj.kind === "ConfigMap" && m.name === "host-firewall") return "Argo CD updates it in place; each node's host-firewall pod applies its new ruleset within a minute, nothing restarts";
+  return "Argo CD updates it in place";
 }
 
 function removal(obj: Record<string, unknown>): PlannedChange {
@@ -144,13 +164,16 @@ function destinationChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
 }
 
 const REPROVISION =
-  "takes effect only when the node is rebuilt (cloud-init runs once per machine); changing user-data makes most provisioners replace the machine";
+  "it takes effect only when this machine is rebuilt (cloud-init runs once per machine), and changing user-data makes most provisioners replace the machine";
+
+const nodesOf = (side: PlanSide) => side.resolved?.nodes ?? [];
 
 function nodeChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
   const out: PlannedChange[] = [];
-  const headNodes = new Map(head.nodes.map((n) => [n.name, n]));
-  const baseNodes = new Map(base.nodes.map((n) => [n.name, n]));
-  for (const n of base.nodes) {
+  const headNodes = new Map(nodesOf(head).map((n) => [n.name, n]));
+  const baseNodes = new Map(nodesOf(base).map((n) => [n.name, n]));
+  const serversLeft = nodesOf(head).filter((n) => n.role === "server").length;
+  for (const n of nodesOf(base)) {
     const now = headNodes.get(n.name);
     if (!now) {
       out.push({
@@ -159,46 +182,159 @@ function nodeChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
         subject: n.role === "server" ? `server ${n.name} (etcd member)` : `node ${n.name}`,
         effect:
           n.role === "server"
-            ? `the server leaves the cluster and etcd loses a member: drain it, delete the node (kubectl delete node ${n.name}) so K3s removes its etcd member, keep an odd number of servers, then destroy the machine`
-            : `the node leaves the cluster: drain it (kubectl drain ${n.name}), delete it, then destroy the machine; pods with local data on it lose that data`,
+            ? `the server leaves the cluster and etcd loses a member. By hand, one server at a time: kubectl drain ${n.name} --ignore-daemonsets --delete-emptydir-data; kubectl delete node ${n.name} (K3s then removes its etcd member); destroy the machine. ${quorum(serversLeft)}`
+            : `the node leaves the cluster. By hand: kubectl drain ${n.name} --ignore-daemonsets --delete-emptydir-data; kubectl delete node ${n.name}; destroy the machine. Pods with local data on it lose that data`,
         nodes: [n.name],
       });
     } else if (n.role === "server" && now.role === "agent") {
-      out.push({ class: "destructive", action: "changed", subject: `server ${n.name} (etcd member)`, effect: "becomes an agent: etcd loses a member when the node is rebuilt; keep an odd number of servers", nodes: [n.name] });
+      out.push({ class: "destructive", action: "changed", subject: `server ${n.name} (etcd member)`, effect: `becomes an agent: drain and delete the node (its etcd member goes with it), then rebuild the machine with its new user-data. ${quorum(serversLeft)}`, nodes: [n.name] });
     }
   }
-  for (const n of head.nodes) {
+  for (const n of nodesOf(head)) {
     const path = `bootstrap/${n.name}.yaml`;
     const before = base.files.get(path);
     const after = head.files.get(path);
     if (!baseNodes.has(n.name) || before === undefined) {
-      out.push({ class: "node-reprovision", action: "added", subject: `node ${n.name}`, effect: `a new ${n.role}: create the machine with the user-data of \`slipway userdata ${n.name}\``, nodes: [n.name] });
+      out.push({
+        class: "reprovision",
+        action: "added",
+        subject: `node ${n.name}`,
+        effect: `a new ${n.role}: merge first (every node's firewall then admits it), then create the machine with the user-data of \`slipway userdata ${n.name}\`; it installs the K3s version its server runs and joins; no other node's user-data changes`,
+        nodes: [n.name],
+      });
       continue;
     }
     if (after === undefined || before === after) continue;
-    out.push({ class: "node-reprovision", action: "changed", subject: `node ${n.name}`, effect: `its user-data changed: ${REPROVISION}`, nodes: [n.name] });
-    const restarted = restartFiles(before, after);
-    if (restarted.length > 0) {
-      const service = n.role === "server" ? "k3s" : "k3s-agent";
-      out.push({
-        class: "restart",
-        action: "changed",
-        subject: `node ${n.name}: ${restarted.join(", ")}`,
-        effect: `K3s reads this only when it starts: it applies when the node is rebuilt, or on the running node by updating the file and restarting K3s (systemctl restart ${service})`,
-        nodes: [n.name],
-      });
-    }
+    const what = changedParts(before, after);
+    out.push({ class: "reprovision", action: "changed", subject: `node ${n.name}`, effect: `its own user-data changed (${what.join(", ")}): ${REPROVISION}`, nodes: [n.name] });
   }
   return out;
 }
 
-/** The K3s config and containerd templates a node's write_files change between two user-data texts. */
-function restartFiles(before: string, after: string): string[] {
-  const a = writeFilesOf(before);
-  const b = writeFilesOf(after);
-  const watched = (p: string) => p === K3S_CONFIG_PATH || (p.startsWith(`${CONTAINERD_DIR}/`) && p.endsWith(".tmpl"));
-  return [...new Set([...a.keys(), ...b.keys()])].filter((p) => watched(p) && a.get(p) !== b.get(p)).sort(cmp);
+function quorum(servers: number): string {
+  if (servers === 0) return "No server would be left.";
+  if (servers % 2 === 0) return `${servers} servers are left: etcd wants an odd number (a majority of ${servers} is ${servers / 2 + 1}), so ${servers} survive no more failures than ${servers - 1}.`;
+  return `${servers} server${servers === 1 ? "" : "s"} left: remove servers one at a time, each after the last is gone from etcd (kubectl get nodes).`;
 }
+
+/** Top-level keys and write_files paths that differ between two user-data texts. */
+function changedParts(before: string, after: string): string[] {
+  const parse = (t: string) => (parseDocument(t, { version: "1.1", uniqueKeys: false }).toJS() ?? {}) as Record<string, unknown>;
+  const a = parse(before);
+  const b = parse(after);
+  const parts: string[] = [];
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(cmp)) {
+    if (key === "write_files" || JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    parts.push(key);
+  }
+  const fa = writeFilesOf(before);
+  const fb = writeFilesOf(after);
+  for (const p of [...new Set([...fa.keys(), ...fb.keys()])].sort(cmp)) if (fa.get(p) !== fb.get(p)) parts.push(p);
+  return parts.length ? parts : ["formatting"];
+}
+
+/** Rollouts through the tree's Plans: K3s versions, drop-ins, labels and taints. */
+function rolloutChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
+  const a = base.resolved;
+  const b = head.resolved;
+  if (!a || !b) return [];
+  const out: PlannedChange[] = [];
+  const existing = new Set(a.nodes.map((n) => n.name));
+  const names = (role: Role) => b.nodes.filter((n) => n.role === role && existing.has(n.name)).map((n) => n.name);
+  const from = a.spec.spec.k3s.version;
+  const to = b.spec.spec.k3s.version;
+  if (from !== to && compareK3sVersions(to, from) > 0) {
+    const servers = names("server");
+    const agents = names("agent");
+    const drained = b.servers.length > 1 ? "cordoned and drained" : "cordoned, not drained (a lone server keeps its pods; draining it would evict what the upgrade needs)";
+    out.push({
+      class: "node-rollout",
+      action: "changed",
+      subject: `K3s ${from} -> ${to}`,
+      effect: [
+        `system-upgrade-controller upgrades the servers one at a time, ${drained} (${servers.join(", ")}; Plan ${PLANS.serverUpgrade})`,
+        agents.length ? `then the agents one at a time, drained, each after every server runs ${to} (${agents.join(", ")}; Plan ${PLANS.agentUpgrade})` : "",
+        "K3s restarts on each; its containers keep running. Watch: kubectl -n system-upgrade get plans,jobs",
+      ].filter(Boolean).join("; "),
+      nodes: [...servers, ...agents],
+    });
+  }
+  for (const role of ["server", "agent"] as const) {
+    const keys = changedKeys(a.k3s.dropIn[role], b.k3s.dropIn[role]);
+    const affected = names(role);
+    if (keys.length === 0 || affected.length === 0) continue;
+    const plan = role === "server" ? PLANS.serverConfig : PLANS.agentConfig;
+    out.push({
+      class: "node-rollout",
+      action: "changed",
+      subject: `K3s config of the ${role}s: ${keys.join(", ")}`,
+      effect: `Plan ${plan} writes ${K3S_DROPIN_PATH} and restarts K3s on one ${role} at a time (${affected.join(", ")})${role === "agent" ? ", after the servers" : ""}; K3s keeps the containers running, and a node that does not come back gets its previous drop-in again and stops the rollout`,
+      nodes: affected,
+    });
+  }
+  const before = new Map(nodeLabels(a).map((e) => [e.node, e]));
+  for (const e of nodeLabels(b)) {
+    const was = before.get(e.node);
+    if (!was) continue;
+    const delta = [...diffList("label", was.labels, e.labels), ...diffList("taint", was.taints, e.taints)];
+    if (delta.length === 0) continue;
+    out.push({
+      class: "node-rollout",
+      action: "changed",
+      subject: `labels and taints of node ${e.node}: ${delta.join(", ")}`,
+      effect: `Plan ${PLANS.nodeLabels} sets them on the Node through the API (K3s's node-label and node-taint act only at registration); no restart`,
+      nodes: [e.node],
+    });
+  }
+  return out;
+}
+
+function changedKeys(a: Record<string, K3sArgValue>, b: Record<string, K3sArgValue>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort(cmp);
+}
+
+function diffList(what: string, a: readonly string[], b: readonly string[]): string[] {
+  return [...b.filter((x) => !a.includes(x)).map((x) => `+${what} ${x}`), ...a.filter((x) => !b.includes(x)).map((x) => `-${what} ${x}`)];
+}
+
+/** Settings no running cluster can change: the entry carries the manual path. */
+function birthChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
+  const a = base.resolved;
+  const b = head.resolved;
+  if (!a || !b) return [];
+  const out: PlannedChange[] = [];
+  const servers = b.servers.map((n) => n.name).filter((n) => a.nodes.some((x) => x.name === n));
+  const agents = b.agents.map((n) => n.name).filter((n) => a.nodes.some((x) => x.name === n));
+  for (const [role, birthA, birthB, nodes] of [["servers", a.k3s.serverBirth, b.k3s.serverBirth, servers], ["agents", a.k3s.agentBirth, b.k3s.agentBirth, agents]] as const) {
+    for (const key of changedKeys(pick(birthA), pick(birthB))) {
+      const c = criticalChange(key);
+      out.push({ class: "destructive", action: "changed", subject: `K3s ${key} of the ${role}: ${show(birthA[key])} -> ${show(birthB[key])}`, effect: `${c.effect}. No Plan rolls it out. ${c.path}`, nodes: [...nodes] });
+    }
+  }
+  if (a.firstServer.name !== b.firstServer.name && a.nodes.some((n) => n.name === b.firstServer.name)) {
+    out.push({
+      class: "destructive",
+      action: "changed",
+      subject: `cluster-init: ${a.firstServer.name} -> ${b.firstServer.name}`,
+      effect: `which server initialised etcd is fixed on a running cluster. This is right only to rebuild ${a.firstServer.name}: ${b.firstServer.name} already runs (K3s ignores cluster-init once etcd exists); then rebuild ${a.firstServer.name}, which joins. ${b.spec.spec.k3s.registrationAddress ? "" : "Without spec.k3s.registrationAddress every joining node's server URL changes with it."}`.trim(),
+      nodes: [a.firstServer.name, b.firstServer.name],
+    });
+  }
+  if (a.ciliumEncryption !== b.ciliumEncryption && a.spec.spec.network.cni === "cilium" && b.spec.spec.network.cni === "cilium") {
+    out.push({
+      class: "destructive",
+      action: "changed",
+      subject: `Cilium encryption: ${a.ciliumEncryption ? "wireguard" : "none"} -> ${b.ciliumEncryption ? "wireguard" : "none"}`,
+      effect: "stop-the-world for pod traffic: every Cilium agent restarts, and until all have, encrypted and plain nodes cannot reach each other. Merge it in a maintenance window; Argo CD then rolls the agents",
+      nodes: b.nodes.map((n) => n.name),
+    });
+  }
+  return out;
+}
+
+/** Birth keys shared by every node of a role (identity and join are per node). */
+const pick = (o: Record<string, K3sArgValue>) => Object.fromEntries(Object.entries(o).filter(([k]) => isBirthKey(k)));
+const show = (v: K3sArgValue | undefined): string => (v === undefined ? "unset" : JSON.stringify(v));
 
 /** write_files of a user-data text: path -> content (YAML 1.1, as cloud-init reads it). */
 function writeFilesOf(text: string): Map<string, string> {
@@ -241,9 +377,9 @@ export interface PlanHeading {
 }
 
 const CLASS_TITLE: Readonly<Record<ChangeClass, string>> = {
-  destructive: "Destructive",
-  restart: "K3s restart on nodes",
-  "node-reprovision": "Node reprovision",
+  destructive: "Destructive: by hand, nothing rolls these out",
+  reprovision: "Machines to create or rebuild",
+  "node-rollout": "Node rollout through Git",
   sync: "Argo CD sync",
 };
 

@@ -13,11 +13,10 @@ import { bootstrapKeySecrets } from "../secrets/key-secret.js";
 import type { BootstrapSecrets, Resolved } from "../spec/resolve.js";
 import { GENERATED_MARKER } from "../output/write.js";
 import { toYamlText } from "../yaml.js";
-import { FETCH_TREE_SCRIPT, SCRIPT_DIR, TREE_DAY0_DIR, TREE_VERSION_FILE } from "./components/k3s-node.js";
+import { MANIFESTS_DIR, SCRIPT_DIR, TREE_DAY0_DIR, TREE_VERSION_FILE } from "./components/k3s-node.js";
 import type { Component, NodeContribution, NodeFile, TreeFile } from "./types.js";
 
-/** K3s auto-deploy directory (servers only; DOMAIN.md §1.6). */
-export const MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
+export { MANIFESTS_DIR };
 /** The manifest that carries the Sealed Secrets key Secrets (basename = AddOn name: RFC 1123, no `_`). */
 export const SEALING_KEYS_MANIFEST = `${MANIFESTS_DIR}/slipway-sealed-secrets-keys.yaml`;
 /** Deletes {@link SEALING_KEYS_MANIFEST} once K3s imported it (components/sealed-secrets.ts). */
@@ -49,30 +48,13 @@ export function day0TreeFiles(r: Resolved, components: Component[]): TreeFile[] 
   return files;
 }
 
-/** What the first server's user-data holds for day 0: the tree fetch, the keys, the repository credentials. */
+/**
+ * What the first server's user-data holds for day 0 beside the tree fetch (install-k3s.sh): the
+ * keys and the repository credentials, which cannot be in git.
+ */
 export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeContribution> {
   const g = r.spec.spec.gitops;
-  const files: NodeFile[] = [
-    sealingKeysFile(r, secrets),
-    {
-      path: FETCH_TREE_SCRIPT,
-      template: "cloud-init/fetch-tree.sh.hbs",
-      context: {
-        repoURL: g.repoURL,
-        revision: g.revision,
-        path: g.path,
-        username: g.private ? (secrets.gitUsername ?? "") : "",
-        token: g.private ? (secrets.gitToken ?? "") : "",
-        versionFile: "/run/slipway/k3s-version",
-        manifests: MANIFESTS_DIR,
-        versionInTree: TREE_VERSION_FILE,
-        day0Dir: TREE_DAY0_DIR,
-      },
-      // Holds the Git token of a private repository: root only.
-      permissions: "0700",
-      owner: "root:root",
-    },
-  ];
+  const files: NodeFile[] = [sealingKeysFile(r, secrets)];
   if (g.private) {
     files.push({
       path: `${MANIFESTS_DIR}/slipway-repo-credentials.yaml`,
@@ -81,7 +63,7 @@ export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeCo
       permissions: "0600",
     });
   }
-  return { files, packages: ["git"] };
+  return { files };
 }
 
 /**

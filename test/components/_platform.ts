@@ -4,14 +4,14 @@
  * schemas) with a loud skip when one is missing.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import { expect } from "vitest";
 import { runCloudInitSchema } from "../../generator/check/cloud-init-schema.js";
 import { renderCluster, type RenderResult } from "../../generator/pipeline.js";
-import { hasTool, SHARED, tempDir } from "../support/cli.js";
+import { hasTool, tempDir } from "../support/cli.js";
+import { kubeSchemasAvailable, validateKube } from "../support/kube-schemas.js";
 import { yamlObjects } from "../support/tree.js";
 
 /** A valid spec head (gitops + k3s); tests append `nodes:` and their sections under `spec:`. */
@@ -26,7 +26,7 @@ export const HEAD = [
   "    revision: main",
   "    path: rendered",
   "  k3s:",
-  "    version: v1.33.4+k3s1",
+  "    version: v1.36.3+k3s1",
 ].join("\n");
 
 export const ONE_NODE = ["  nodes:", "    - {name: n1, role: server, address: 198.51.100.1}"].join("\n");
@@ -139,48 +139,6 @@ export async function cloudInitSchema(text: string): Promise<string[] | null> {
   }
 }
 
-const KUBE_SCHEMAS = join(SHARED, "kube-schemas");
-const kubeSchemasAvailable = existsSync(KUBE_SCHEMAS);
-
-/**
- * The schemas' patterns are Go (RE2) regular expressions; some use one-letter Unicode classes
- * (`\PC` in Cilium's CRDs) that JavaScript spells `\P{C}`. Translate those, then use the u flag.
- */
-function goRegExp(pattern: string, flags: string): RegExp {
-  return new RegExp(pattern.replace(/\\([pP])([A-Z])/g, "\\$1{$2}"), flags);
-}
-goRegExp.code = "new RegExp";
-
-const validators = new Map<string, ValidateFunction | null>();
-
-/**
- * Problems of one object against the strict schemas (kubeconform's layout: core kinds by
- * kind-group-version, CRDs by group/kind_version; DOMAIN.md §10); a missing schema is a problem too.
- * The core files declare `$schema: http://json-schema.org/schema#`, draft-04 style without
- * draft-specific keywords, which Ajv's default (draft-07) class reads with strict off.
- */
-export function validateKube(obj: Record<string, unknown>): string[] {
-  const apiVersion = String(obj.apiVersion);
-  const kind = String(obj.kind).toLowerCase();
-  const key = `${apiVersion}/${kind}`;
-  let v = validators.get(key);
-  if (v === undefined) {
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    const core = join(KUBE_SCHEMAS, "kubernetes/v1.33.1-standalone-strict", group ? `${kind}-${group.split(".")[0]}-${version}.json` : `${kind}-${version}.json`);
-    const crd = join(KUBE_SCHEMAS, "crds", group ?? "", `${kind}_${version}.json`);
-    const file = [core, crd].find((f) => existsSync(f));
-    if (file) {
-      const schema = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-      delete schema.$schema;
-      v = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } }).compile(schema);
-    } else v = null;
-    validators.set(key, v);
-  }
-  if (v === null) return [`no schema for ${key}`];
-  if (v(obj)) return [];
-  return (v.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}${"additionalProperty" in e.params ? `: ${String(e.params.additionalProperty)}` : ""}`);
-}
-
 /**
  * Every rendered manifest (and every manifest cloud-init drops into K3s's auto-deploy dir) against
  * the strict schemas in ../shared/kube-schemas; returns problems, or null when absent (warned).
@@ -216,3 +174,5 @@ export async function expectExternalChecksPass(r: RenderResult): Promise<void> {
     if (ci) expect({ file: f.path, findings: ci }).toEqual({ file: f.path, findings: [] });
   }
 }
+
+export { validateKube };

@@ -17,6 +17,8 @@ describe("cilium", () => {
       ipam: { mode: "cluster-pool", operator: { clusterPoolIPv4PodCIDRList: ["10.42.0.0/16"] } },
       operator: { replicas: 1 },
       kubeProxyReplacement: "false",
+      // Pod traffic between nodes through WireGuard, by default.
+      encryption: { enabled: true, type: "wireguard" },
     });
     const [app] = objectsOf(r, "rendered/apps/cilium.yaml");
     const meta = app!.metadata as Record<string, unknown>;
@@ -44,6 +46,7 @@ describe("cilium", () => {
       ipam: { mode: "cluster-pool", operator: { clusterPoolIPv4PodCIDRList: ["10.42.0.0/16"] } },
       operator: { replicas: 2, prometheus: { enabled: true } },
       kubeProxyReplacement: "true",
+      encryption: { enabled: true, type: "wireguard" },
       k8sServiceHost: "127.0.0.1",
       k8sServicePort: 6444,
       cni: { exclusive: false },
@@ -57,22 +60,19 @@ describe("cilium", () => {
     }
   });
 
-  it("the first server (only) installs it on day 0 as a bootstrap HelmChart with the Application's values", async () => {
+  it("the tree carries it for the first server's day 0, as a bootstrap HelmChart with the Application's values", async () => {
     const r = await renderOk(spec(THREE_SERVERS, "  network:", "    cni: cilium", "    cilium: {values: {hubble: {enabled: false}}}"));
-    const day0 = nodeFile(cloudInit(r, "s1"), "/var/lib/rancher/k3s/server/manifests/slipway-cilium.yaml");
-    expect(day0?.permissions).toBe("0600");
-    const hc = parse(day0!.content) as Record<string, unknown>;
+    // rendered/day0/ is what a new first server reads from the tree; no Application syncs it.
+    const [hc] = objectsOf(r, "rendered/day0/slipway-cilium.yaml") as Record<string, unknown>[];
     expect(hc).toMatchObject({
       apiVersion: "helm.cattle.io/v1",
       kind: "HelmChart",
       metadata: { name: "cilium", namespace: "kube-system" },
       spec: { repo: "https://helm.cilium.io", chart: "cilium", version: "1.19.6", targetNamespace: "kube-system", bootstrap: true },
     });
-    expect(parse((hc.spec as { valuesContent: string }).valuesContent)).toEqual(appValues(r, "cilium"));
-    // The HelmChart comes before Argo CD's in the file list.
-    const paths = cloudInit(r, "s1").files.map((f) => f.path);
-    expect(paths.indexOf("/var/lib/rancher/k3s/server/manifests/slipway-cilium.yaml")).toBeLessThan(paths.indexOf("/var/lib/rancher/k3s/server/manifests/slipway-argocd.yaml"));
-    for (const n of ["s2", "s3"]) expect(nodeFile(cloudInit(r, n), "/var/lib/rancher/k3s/server/manifests/slipway-cilium.yaml")).toBeUndefined();
+    expect(parse((hc!.spec as { valuesContent: string }).valuesContent)).toEqual(appValues(r, "cilium"));
+    // No node's user-data carries it: a Cilium value changed later changes no user-data.
+    for (const n of ["s1", "s2", "s3"]) expect(nodeFile(cloudInit(r, n), "/var/lib/rancher/k3s/server/manifests/slipway-cilium.yaml")).toBeUndefined();
     await expectExternalChecksPass(r);
   });
 
@@ -85,8 +85,7 @@ describe("cilium", () => {
 
   it("flannel clusters render no cilium", async () => {
     const r = await renderOk(spec(ONE_NODE));
-    expect(r.files.some((f) => f.path === "rendered/apps/cilium.yaml")).toBe(false);
-    expect(nodeFile(cloudInit(r, "n1"), "/var/lib/rancher/k3s/server/manifests/slipway-cilium.yaml")).toBeUndefined();
+    expect(r.files.some((f) => f.path === "rendered/apps/cilium.yaml" || f.path === "rendered/day0/slipway-cilium.yaml")).toBe(false);
   });
 });
 

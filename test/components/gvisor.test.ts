@@ -1,5 +1,6 @@
 /** gVisor: runsc on the selected nodes only, containerd template per K3s version, RuntimeClass gvisor. */
 import { describe, expect, it } from "vitest";
+import { containerdTemplate, containerdV3 } from "../../generator/plan/components/gvisor.js";
 import { cloudInit, expectExternalChecksPass, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec, ONE_NODE } from "./_platform.js";
 
 const POOLS = [
@@ -10,10 +11,9 @@ const POOLS = [
 ].join("\n");
 
 const TEMPLATE_V3 = "/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl";
-const TEMPLATE_V2 = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl";
 
 function withVersion(text: string, version: string): string {
-  return text.replace("version: v1.33.4+k3s1", `version: ${version}`);
+  return text.replace("version: v1.36.3+k3s1", `version: ${version}`);
 }
 
 describe("gvisor", () => {
@@ -67,17 +67,25 @@ describe("gvisor", () => {
 
   it.each([
     ["v1.33.0+k3s1", TEMPLATE_V3],
-    ["v1.32.2+k3s1", TEMPLATE_V3],
-    ["v1.32.1+k3s1", TEMPLATE_V2],
-    ["v1.31.6+k3s1", TEMPLATE_V3],
-    ["v1.31.5+k3s1", TEMPLATE_V2],
-    ["v1.30.10+k3s1", TEMPLATE_V2],
-    ["v1.34.1+k3s1", TEMPLATE_V3],
+    ["v1.35.2+k3s1", TEMPLATE_V3],
+    ["v1.37.1+k3s1", TEMPLATE_V3],
   ])("K3s %s reads %s", async (version, path) => {
     const r = await renderOk(withVersion(spec(ONE_NODE, "  sandbox:", "    gvisor: {nodeSelector: {}}"), version));
     const ci = cloudInit(r, "n1");
     const tmpl = ci.files.filter((f) => f.path.endsWith(".tmpl"));
     expect(tmpl.map((f) => f.path)).toEqual([path]);
+  });
+
+  // Releases before Slipway's oldest supported line (v1.33): the choice of template still follows
+  // containerd's version (DOMAIN.md §1.8), should the floor ever move down.
+  it.each([
+    ["v1.32.2+k3s1", true],
+    ["v1.32.1+k3s1", false],
+    ["v1.31.6+k3s1", true],
+    ["v1.31.5+k3s1", false],
+    ["v1.30.10+k3s1", false],
+  ])("containerd of K3s %s reads the v3 template: %s", (version, v3) => {
+    expect(containerdV3(version)).toBe(v3);
   });
 
   it("the containerd template reaches the node as Go template text, verbatim", async () => {
@@ -96,7 +104,7 @@ describe("gvisor", () => {
         "",
       ].join("\n"),
     );
-    const v2 = nodeFile(cloudInit(await renderOk(withVersion(spec(ONE_NODE, "  sandbox:", "    gvisor: {nodeSelector: {}}"), "v1.30.4+k3s1")), "n1"), TEMPLATE_V2)!.content;
+    const v2 = containerdTemplate(false);
     expect(v2.startsWith('{{ template "base" . }}\n')).toBe(true);
     expect(v2).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]\n');
     expect(v2).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc.options]\n');

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasTool, tempDir } from "../support/cli.js";
-import { cloudInit, expectExternalChecksPass, nodeFile, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
+import { cloudInit, expectExternalChecksPass, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
 
 const KEY = '      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyKeyForHetzner ops@example"]';
 const NODES = [
@@ -57,9 +57,18 @@ function sshdCheck(dropin: string): string | null {
   }
 }
 
+/** The cluster ruleset of `node` from the host-firewall ConfigMap in the tree. */
+function clusterRules(r: Awaited<ReturnType<typeof renderOk>>, node: string): string {
+  const [cm] = objectsOf(r, "rendered/manifests/host-firewall/configmap.yaml");
+  const data = (cm!.data ?? {}) as Record<string, string>;
+  const text = data[`${node}.nft`];
+  if (text === undefined) throw new Error(`no ruleset for ${node}; have: ${Object.keys(data).join(", ")}`);
+  return text;
+}
+
 describe("host firewall", () => {
-  it("admits SSH from sshFrom, web from httpFrom (before DNAT), everything from nodes and pods; drops the rest", async () => {
-    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall:", "      sshFrom: [192.0.2.0/24, 192.0.2.128/25]", "      httpFrom: [173.245.48.0/20]"));
+  it("birth ruleset in user-data: SSH and HTTP(S) only, naming no node; loaded at boot before K3s", async () => {
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall:", "      sshFrom: [192.0.2.0/24]"));
     const ci = cloudInit(r, "s1");
     expect(ci.packages).toEqual(expect.arrayContaining(["nftables", "unattended-upgrades"]));
     expect(scripts(ci, "harden-host.sh", "install-k3s.sh")).toEqual(["harden-host.sh", "install-k3s.sh"]);
@@ -68,39 +77,77 @@ describe("host firewall", () => {
     const text = rules.content;
     expect(text).toContain("table inet slipway\ndelete table inet slipway\ntable inet slipway {");
     expect(text).not.toMatch(/flush ruleset/);
-    expect(text).toContain("elements = { 10.0.0.1, 10.0.0.2, 198.51.100.1, 198.51.100.2 }");
     expect(text).toContain("type filter hook input priority filter; policy drop;");
-    expect(text).toContain("tcp dport 22 ip saddr @ssh4 accept");
-    expect(text).not.toMatch(/^\s+tcp dport 22 accept$/m);
-    expect(text).toContain("set web4 { type ipv4_addr; flags interval; auto-merge; elements = { 173.245.48.0/20 }; }");
-    expect(text).toContain("type filter hook prerouting priority mangle; policy accept;\n    fib daddr type local tcp dport { 80, 443 } jump web_sources");
-    // Cluster ports are open between node addresses only: no rule opens them to everyone.
+    expect(text).toContain("    tcp dport 22 accept\n    tcp dport { 80, 443 } accept\n    udp dport 443 accept\n");
+    // Nothing about the cluster: no node, no admin network; cluster ports stay closed until the tree's ruleset arrives.
+    for (const a of ["10.0.0.1", "10.0.0.2", "198.51.100.1", "198.51.100.2", "192.0.2.0/24"]) expect(text).not.toContain(a);
     expect(text).not.toMatch(/dport (6443|10250|2379|8472|51820|4240)/);
     const nft = nftCheck(text);
     if (nft !== null) expect(nft).toBe("");
     const unit = nodeFile(ci, "/etc/systemd/system/slipway-firewall.service")!.content;
-    expect(unit).toContain("ExecStart=/usr/sbin/nft -f /etc/slipway/firewall.nft");
+    expect(unit).toContain("ExecStart=/bin/sh /usr/local/lib/slipway/firewall-boot.sh");
     expect(unit).toContain("Before=network-pre.target shutdown.target k3s.service k3s-agent.service");
     // No default dependencies: After=basic.target would close a boot ordering cycle with network-pre.
     expect(unit).toContain("DefaultDependencies=no");
+    const boot = nodeFile(ci, "/usr/local/lib/slipway/firewall-boot.sh")!.content;
+    expect(boot).toContain("for f in \"$CLUSTER\" \"$BIRTH\"; do");
+    expect(boot).toContain('socket cgroupv2 level 1 "system.slice" accept');
+    const out = shellcheck(boot);
+    if (out !== null) expect(out).toBe("");
     await expectExternalChecksPass(r);
   });
 
+  it("cluster ruleset in the tree: SSH from sshFrom, web from httpFrom (before DNAT), 6443 from apiFrom, everything from nodes, etcd from servers", async () => {
+    const r = await renderOk(
+      spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall:", "      sshFrom: [192.0.2.0/24, 192.0.2.128/25]", "      httpFrom: [173.245.48.0/20]", "      apiFrom: [203.0.113.0/24]"),
+    );
+    const text = clusterRules(r, "s1");
+    expect(text).toContain("set nodes4 { type ipv4_addr; flags interval; auto-merge; elements = { 10.0.0.1, 10.0.0.2, 198.51.100.1, 198.51.100.2 }; }");
+    expect(text).toContain("set servers4 { type ipv4_addr; flags interval; auto-merge; elements = { 10.0.0.1, 198.51.100.1 }; }");
+    expect(text).toContain("    tcp dport 2379-2380 ip saddr @servers4 accept\n    tcp dport 2379-2380 ip6 saddr @servers6 accept\n    tcp dport 2379-2380 drop\n    ip saddr @nodes4 accept\n");
+    expect(text).toContain("tcp dport 22 ip saddr @ssh4 accept");
+    expect(text).not.toMatch(/^\s+tcp dport 22 accept$/m);
+    expect(text).toContain("tcp dport 6443 ip saddr @api4 accept");
+    expect(text).toContain("set api4 { type ipv4_addr; flags interval; auto-merge; elements = { 203.0.113.0/24 }; }");
+    expect(text).toContain("set web4 { type ipv4_addr; flags interval; auto-merge; elements = { 173.245.48.0/20 }; }");
+    expect(text).toContain("type filter hook prerouting priority mangle; policy accept;\n    fib daddr type local tcp dport { 80, 443 } jump web_sources");
+    // NodePorts are DNATed before input: only nodes and pods reach them.
+    expect(text).toContain("fib daddr type local meta l4proto { tcp, udp } th dport 30000-32767 jump cluster_sources");
+    const nft = nftCheck(text);
+    if (nft !== null) expect(nft).toBe("");
+    // Every node has its own; the DaemonSet that applies them has no API access and runs everywhere.
+    expect(clusterRules(r, "a1")).toContain("of a1.");
+    const [ds] = objectsOf(r, "rendered/manifests/host-firewall/daemonset.yaml");
+    const pod = (ds!.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod).toMatchObject({ hostNetwork: true, automountServiceAccountToken: false, tolerations: [{ operator: "Exists" }] });
+    const [ns] = objectsOf(r, "rendered/manifests/host-firewall/namespace.yaml");
+    expect((ns!.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
   it("without sshFrom/httpFrom: 22 and 80/443 from everyone, no web guard", async () => {
-    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall: {enabled: true, sshFrom: [192.0.2.0/24]}"));
-    const text = nodeFile(cloudInit(r, "a1"), RULES)!.content;
-    expect(text).toContain("    tcp dport 22 ip saddr @ssh4 accept\n    tcp dport 22 ip6 saddr @ssh6 accept\n    tcp dport { 80, 443 } accept\n");
-    expect(text).not.toContain("web_guard");
+    const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY));
+    const text = clusterRules(r, "a1");
+    expect(text).toContain("set ssh4 { type ipv4_addr; flags interval; auto-merge; elements = { 0.0.0.0/0 }; }");
+    expect(text).toContain("set web6 { type ipv6_addr; flags interval; auto-merge; elements = { ::/0 }; }");
+    expect(text).toContain("set api4 { type ipv4_addr; flags interval; auto-merge; }");
+    expect(text).not.toContain("web_sources");
     const nft = nftCheck(text);
     if (nft !== null) expect(nft).toBe("");
   });
 
-  it("servers answering DNS failover open 53 (agents do not)", async () => {
-    const r = await renderOk(
-      spec(NODES, "  dns:", "    failover: {zone: example.org, records: [{name: app}], probe: {tcp: {port: 443}}}", "  hosts:", "    ssh:", KEY, "    firewall: {sshFrom: [192.0.2.0/24]}"),
-    );
-    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).toContain('    udp dport 53 accept comment "DNS failover zone"\n    tcp dport 53 accept comment "DNS failover zone"\n');
-    expect(nodeFile(cloudInit(r, "a1"), RULES)!.content).not.toContain("dport 53");
+  it("servers answering DNS failover open 53 (agents do not), in the cluster ruleset only", async () => {
+    const r = await renderOk(spec(NODES, "  dns:", "    failover: {zone: example.org, records: [{name: app}], probe: {tcp: {port: 443}}}", "  hosts:", "    ssh:", KEY));
+    expect(clusterRules(r, "s1")).toContain('    udp dport 53 accept comment "DNS failover zone"\n    tcp dport 53 accept comment "DNS failover zone"\n');
+    expect(clusterRules(r, "a1")).not.toContain("dport 53");
+    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).not.toContain("dport 53");
+  });
+
+  it("enabled: false: no input filter in the cluster ruleset, the metadata guard stays, and a warning", async () => {
+    const r = await render(spec(NODES, "  hosts:", "    ssh:", KEY, "    firewall: {enabled: false}"));
+    expect(problems(r, "SW-FIREWALL")).toEqual([["warning", "SW-FIREWALL-DISABLED", "spec.hosts.firewall.enabled", 18]]);
+    const text = clusterRules(r as Awaited<ReturnType<typeof renderOk>>, "s1");
+    expect(text).not.toContain("chain input");
+    expect(text).toContain(`ip daddr 169.254.169.254 drop comment "user-data holds secrets"`);
   });
 });
 
@@ -113,27 +160,28 @@ describe("host hardening", () => {
     const sshd = sshdCheck(dropin);
     if (sshd !== null) expect(sshd).toBe("");
     expect(nodeFile(ci, "/etc/apt/apt.conf.d/20auto-upgrades")!.content).toContain('APT::Periodic::Unattended-Upgrade "1";');
-    // No firewall section: the table holds only the SMTP block, and nothing is dropped on input.
-    const rules = nodeFile(ci, RULES)!.content;
-    expect(rules).not.toContain("chain input");
-    expect(rules).toContain("chain smtp_forward {\n    type filter hook forward priority filter; policy accept;\n    tcp dport 25 ip daddr != @cluster4 ip daddr != @nodes4 reject with tcp reset");
-    const nft = nftCheck(rules);
-    if (nft !== null) expect(nft).toBe("");
+    for (const rules of [nodeFile(ci, RULES)!.content, clusterRules(r, "s1")]) {
+      expect(rules).toContain("chain smtp_forward {\n    type filter hook forward priority filter; policy accept;\n    tcp dport 25 ip daddr != @cluster4 ip daddr != @nodes4 reject with tcp reset");
+      const nft = nftCheck(rules);
+      if (nft !== null) expect(nft).toBe("");
+    }
     const out = shellcheck(nodeFile(ci, "/usr/local/lib/slipway/harden-host.sh")!.content);
     if (out !== null) expect(out).toBe("");
     await expectExternalChecksPass(r);
   });
 
-  it("hardening and firewall off: nothing on the host", async () => {
+  it("hardening off: no sshd drop-in or upgrades; the firewall and the metadata guard stay", async () => {
     const r = await renderOk(spec(NODES, "  hosts:", "    hardening: {enabled: false}"));
     const ci = cloudInit(r, "s1");
-    expect(ci.files.filter((f) => /slipway\/(firewall|harden)|sshd_config|auto-upgrades/.test(f.path))).toEqual([]);
-    expect(scripts(ci, "harden-host.sh", "install-k3s.sh")).toEqual(["install-k3s.sh"]);
+    expect(ci.files.filter((f) => /sshd_config|auto-upgrades/.test(f.path))).toEqual([]);
+    expect(nodeFile(ci, RULES)!.content).not.toContain("smtp_");
+    expect(nodeFile(ci, RULES)!.content).toContain("chain metadata_guard");
   });
 
   it("blockSmtp: false leaves mail alone", async () => {
     const r = await renderOk(spec(NODES, "  hosts:", "    ssh:", KEY, "    hardening: {blockSmtp: false}"));
-    expect(nodeFile(cloudInit(r, "s1"), RULES)).toBeUndefined();
+    expect(nodeFile(cloudInit(r, "s1"), RULES)!.content).not.toContain("dport 25");
+    expect(clusterRules(r, "s1")).not.toContain("dport 25");
   });
 });
 
@@ -148,11 +196,8 @@ describe("host rules", () => {
     if (sshd !== null) expect(sshd).toBe("");
   });
 
-  it("a firewall without sshFrom is a warning; httpFrom under Cilium KPR too", async () => {
+  it("httpFrom under Cilium KPR is a warning (eBPF serves those ports before nftables)", async () => {
     const r = await render(spec(NODES, "  network:", "    cni: cilium", "    cilium: {kubeProxyReplacement: true}", "  hosts:", "    ssh:", KEY, "    firewall:", "      httpFrom: [173.245.48.0/20]"));
-    expect(problems(r, "SW-FIREWALL")).toEqual([
-      ["warning", "SW-FIREWALL-SSH-OPEN", "spec.hosts.firewall", 22],
-      ["warning", "SW-FIREWALL-HTTP-FROM-KPR", "spec.hosts.firewall.httpFrom", 22],
-    ]);
+    expect(problems(r, "SW-FIREWALL")).toEqual([["warning", "SW-FIREWALL-HTTP-FROM-KPR", "spec.hosts.firewall.httpFrom", 22]]);
   });
 });

@@ -97,7 +97,7 @@ describe("traefik (install: argocd)", () => {
 describe("traefik (install: bundled)", () => {
   const TWO_SERVERS = ["  nodes:", "    - {name: s1, role: server, address: 198.51.100.1}", "    - {name: s2, role: server, address: 198.51.100.2}", "    - {name: s3, role: server, address: 198.51.100.3}"].join("\n");
 
-  it("writes a HelmChartConfig traefik/kube-system on the first server, with the same values; K3s keeps its Traefik", async () => {
+  it("renders a HelmChartConfig traefik/kube-system that Argo CD applies; K3s keeps its Traefik; no user-data carries it", async () => {
     const r = await renderOk(
       spec(
         TWO_SERVERS,
@@ -111,11 +111,11 @@ describe("traefik (install: bundled)", () => {
       ),
     );
     expect(r.files.some((f) => f.path === "rendered/apps/traefik.yaml")).toBe(false);
-    const file = nodeFile(cloudInit(r, "s1"), HELMCHARTCONFIG)!;
-    expect(file.permissions).toBe("0600");
-    const hcc = parse(file.content) as { apiVersion: string; kind: string; metadata: unknown; spec: { valuesContent: string } };
-    expect([hcc.apiVersion, hcc.kind, hcc.metadata]).toEqual(["helm.cattle.io/v1", "HelmChartConfig", { name: "traefik", namespace: "kube-system" }]);
-    expect(parse(hcc.spec.valuesContent)).toEqual({
+    const [app] = objectsOf(r, "rendered/apps/traefik-config.yaml");
+    expect((app!.spec as { destination: { namespace: string } }).destination.namespace).toBe("kube-system");
+    const [hcc] = objectsOf(r, "rendered/manifests/traefik-config/helmchartconfig.yaml") as unknown as { apiVersion: string; kind: string; metadata: unknown; spec: { valuesContent: string } }[];
+    expect([hcc!.apiVersion, hcc!.kind, hcc!.metadata]).toEqual(["helm.cattle.io/v1", "HelmChartConfig", { name: "traefik", namespace: "kube-system" }]);
+    expect(parse(hcc!.spec.valuesContent)).toEqual({
       ports: { metrics: { port: 9101, exposedPort: 9101 } },
       // The packaged chart's version follows K3s, so the redirect goes in as Traefik CLI flags.
       additionalArguments: [
@@ -127,7 +127,7 @@ describe("traefik (install: bundled)", () => {
       persistence: { enabled: true, existingClaim: "acme", path: "/data" },
       deployment: { initContainers: [INIT_CONTAINER] },
     });
-    for (const n of ["s2", "s3"]) expect(nodeFile(cloudInit(r, n), HELMCHARTCONFIG)).toBeUndefined();
+    for (const n of ["s1", "s2", "s3"]) expect(nodeFile(cloudInit(r, n), HELMCHARTCONFIG)).toBeUndefined();
     const cfg = parse(nodeFile(cloudInit(r, "s1"), "/etc/rancher/k3s/config.yaml")!.content) as { disable?: string[] };
     expect(cfg.disable ?? []).not.toContain("traefik");
     await expectExternalChecksPass(r);

@@ -203,7 +203,7 @@ describe("dns-failover DaemonSet", () => {
     expect(r.files.some((f) => f.path.includes("dns-failover"))).toBe(false);
   });
 
-  it("opens 53/udp and 53/tcp in the host firewall of the servers only", async () => {
+  it("opens 53/udp and 53/tcp in the cluster firewall of the servers only (the tree's ruleset, not user-data)", async () => {
     const r = await renderOk(spec(THREE_SERVERS, BASIC, "  hosts:", "    firewall: {sshFrom: [198.51.100.0/24]}"));
     const res = resolve(r.spec!);
     expect(res.nodes.filter((n) => servesDns(res, n)).map((n) => n.name)).toEqual(["node-1", "node-2", "node-3"]);
@@ -211,14 +211,16 @@ describe("dns-failover DaemonSet", () => {
       { port: 53, protocol: "udp" },
       { port: 53, protocol: "tcp" },
     ]);
-    const dnsRules = (node: string) =>
-      (nodeFile(cloudInit(r, node), FIREWALL_RULES_PATH)?.content ?? "").split("\n").filter((l) => / dport 53 /.test(l)).map((l) => l.trim());
+    const rulesets = (rr: typeof r) => (objectsOf(rr, "rendered/manifests/host-firewall/configmap.yaml")[0]!.data ?? {}) as Record<string, string>;
+    const dnsRules = (node: string, rr = r) => (rulesets(rr)[`${node}.nft`] ?? "").split("\n").filter((l) => / dport 53 /.test(l)).map((l) => l.trim());
     for (const server of ["node-1", "node-2", "node-3"]) {
       expect(dnsRules(server)).toEqual(['udp dport 53 accept comment "DNS failover zone"', 'tcp dport 53 accept comment "DNS failover zone"']);
     }
     expect(dnsRules("worker-1")).toEqual([]);
+    // The birth ruleset in user-data opens no DNS: turning failover on changes no user-data.
+    expect(nodeFile(cloudInit(r, "node-1"), FIREWALL_RULES_PATH)!.content).not.toContain("dport 53");
     const without = await renderOk(spec(THREE_SERVERS, "  hosts:", "    firewall: {sshFrom: [198.51.100.0/24]}"));
-    expect((nodeFile(cloudInit(without, "node-1"), FIREWALL_RULES_PATH)?.content ?? "")).not.toContain("dport 53");
+    expect(dnsRules("node-1", without)).toEqual([]);
   });
 });
 

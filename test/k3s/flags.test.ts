@@ -24,10 +24,16 @@ describe("flagTableFor", () => {
   });
 
   it.each([
-    ["v1.35.2+k3s1", "v1.33.4+k3s1"], // between: the nearest not newer
-    ["v1.36.0+k3s1", "v1.33.4+k3s1"], // older than v1.36.1: not the newer table
     ["v1.33.4+k3s2", "v1.33.4+k3s1"], // a later K3s build of the same Kubernetes patch
     ["v1.36.2+k3s1", "v1.36.1+k3s1"],
+    ["v1.36.3+k3s1", "v1.36.1+k3s1"], // the default: a later patch of the same minor
+  ])("%s: the table of %s, the same minor (exact=true: patch releases keep the flag set)", (asked, used) => {
+    expect(flagTableFor(asked)).toMatchObject({ exact: true, table: { k3sVersion: used } });
+  });
+
+  it.each([
+    ["v1.35.2+k3s1", "v1.33.4+k3s1"], // between: the nearest not newer
+    ["v1.36.0+k3s1", "v1.33.4+k3s1"], // older than v1.36.1: not the newer table
     ["v1.37.0+k3s1", "v1.36.1+k3s1"], // newer than all: the newest
     ["v1.32.5+k3s1", "v1.33.4+k3s1"], // older than all: the oldest
     ["v1.100.0+k3s1", "v1.36.1+k3s1"], // numeric, not string, order

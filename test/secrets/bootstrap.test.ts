@@ -147,7 +147,8 @@ describe("slipway render: the committed tree stays secret-free", () => {
     const dir = repo(example);
     expect(slipway(["seal", "app-credentials", "-n", "web", "--from-literal", "password=s3cr3t-value-xyz"], { cwd: dir }).code).toBe(0);
     const r = slipway(["render"], { cwd: dir, env });
-    expect(r.stderr).toBe("");
+    // Warnings about the example itself (e.g. etcd on public addresses) may print; no leak finding may.
+    expect(r.stderr).not.toMatch(/ error |SW-LEAK|SW-SEAL/);
     expect(r.code).toBe(0);
     const needles = [TOKEN, GIT_TOKEN, Buffer.from(TOKEN).toString("base64"), Buffer.from(GIT_TOKEN).toString("base64"), "s3cr3t-value-xyz", "PRIVATE KEY"];
     for (const k of keys) {

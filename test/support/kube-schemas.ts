@@ -1,5 +1,5 @@
 /**
- * Validates objects with the strict Kubernetes 1.33 and CRD JSON schemas of ../shared/kube-schemas,
+ * Validates objects with the strict Kubernetes 1.36.2 and CRD JSON schemas of ../shared/kube-schemas,
  * the way kubeconform -strict finds them (kubeconform's file layout, DOMAIN.md §10). Test-only:
  * the product never reads ../shared.
  */
@@ -26,7 +26,19 @@ function schemaFile(apiVersion: string, kind: string): string[] {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const k = kind.toLowerCase();
   const core = group ? `${k}-${group!.split(".")[0]}-${version}.json` : `${k}-${version}.json`;
-  return [join(DIR, "kubernetes/v1.33.1-standalone-strict", core), join(DIR, "crds", group ?? "", `${k}_${version}.json`)];
+  return [join(DIR, "kubernetes/v1.36.2-standalone-strict", core), join(DIR, "crds", group ?? "", `${k}_${version}.json`)];
+}
+
+/**
+ * CRD schemas converted from OpenAPI v3 keep `nullable` where no `type` is (the Plan CRD's
+ * IntOrString fields); Ajv refuses that pairing, and a nullable that constrains no type says
+ * nothing, so it is dropped.
+ */
+function withoutBareNullable(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(withoutBareNullable);
+  if (x === null || typeof x !== "object") return x;
+  const o = x as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !(k === "nullable" && !("type" in o))).map(([k, v]) => [k, withoutBareNullable(v)]));
 }
 
 /** Returns problems for one object; "no schema" is a problem too (kubeconform fails on it). */
@@ -35,7 +47,7 @@ export function validateKube(obj: Record<string, unknown>): string[] {
   let v = cache.get(key);
   if (v === undefined) {
     const file = schemaFile(String(obj.apiVersion), String(obj.kind)).find((f) => existsSync(f));
-    v = file ? new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } }).compile(JSON.parse(readFileSync(file, "utf8"))) : null;
+    v = file ? new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } }).compile(withoutBareNullable(JSON.parse(readFileSync(file, "utf8"))) as object) : null;
     cache.set(key, v);
   }
   if (v === null) return [`no schema for ${key}`];

@@ -4,11 +4,18 @@
  * with; a change is a warning that says the manual path (`slipway plan` classes it destructive).
  */
 import type { Diagnostic } from "../../diagnostics.js";
+import { BIRTH_ONLY_KEYS } from "../k3s-config.js";
 import type { ClusterSpec, K3sArgValue } from "../types.js";
 import type { Rule, Segments } from "./context.js";
 
 /** What changing a critical key means, and the way to do it by hand. */
 export function criticalChange(key: string): { effect: string; path: string } {
+  if (BIRTH_ONLY_KEYS.has(key)) {
+    return {
+      effect: `K3s reads ${key} only when a node first starts: a running node keeps the value it was born with`,
+      path: "Rebuild the nodes one at a time (drain, delete the Node, recreate the machine with its new user-data), or keep the value.",
+    };
+  }
   switch (key) {
     case "cluster-cidr":
     case "service-cidr":

@@ -18,9 +18,6 @@ export const firewallSettings: Rule = ({ spec, problem }) => {
     });
     return out;
   }
-  if (!fw.sshFrom) {
-    out.push({ ...problem("SW-FIREWALL-SSH-OPEN", ["spec", "hosts", "firewall"], "the firewall leaves SSH (22) open to everyone", "Set hosts.firewall.sshFrom to your admin networks."), severity: "warning" });
-  }
   if (fw.httpFrom && s.network.cni === "cilium" && s.network.cilium.kubeProxyReplacement) {
     out.push({
       ...problem("SW-FIREWALL-HTTP-FROM-KPR", ["spec", "hosts", "firewall", "httpFrom"], "Cilium's kube-proxy replacement serves hostPorts and LoadBalancer ports in eBPF before nftables sees them, so httpFrom does not restrict 80/443", "Restrict 80/443 in your provider's firewall, or turn kubeProxyReplacement off."),
