@@ -56,6 +56,9 @@ function plan(...args: string[]): { code: number; json: PlanJson; stderr: string
 
 const classes = (p: PlanJson) => [...new Set(p.changes.map((c) => c.class))].sort();
 
+/** The nodes of seed 000's example with an agent, so rollouts have both roles. */
+const withAgent = example.replace("    - {name: node-3, role: server, address: 203.0.113.13}\n", "    - {name: node-3, role: server, address: 203.0.113.13}\n    - {name: agent-1, role: agent, address: 203.0.113.21}\n");
+
 describe("slipway plan classifies every change", () => {
   it("no change: nothing to plan, exit 0", () => {
     repoWith(example);
@@ -71,40 +74,153 @@ describe("slipway plan classifies every change", () => {
     const r = plan("--base", "main");
     expect(r.code).toBe(0);
     expect(r.json.changes).toEqual([{ class: "sync", action: "changed", subject: "Application argocd/minio", effect: "Argo CD updates it in place" }]);
-    expect(r.json.summary).toEqual({ destructive: 0, restart: 0, "node-reprovision": 0, sync: 1 });
+    expect(r.json.summary).toEqual({ destructive: 0, reprovision: 0, "node-rollout": 0, sync: 1 });
   });
 
-  it("node-reprovision: an SSH key changed -> every node's user-data changed, each named, no restart", () => {
+  it("node-rollout: a K3s patch bump -> servers one at a time (cordon, drain), then agents; no user-data changes", () => {
+    repoWith(withAgent);
+    edit("version: v1.36.3+k3s1", "version: v1.36.5+k3s1");
+    const r = plan("--base", "main");
+    expect(r.code).toBe(0);
+    expect(r.json.changes).toEqual([
+      {
+        class: "node-rollout",
+        action: "changed",
+        subject: "K3s v1.36.3+k3s1 -> v1.36.5+k3s1",
+        effect: expect.stringMatching(/^system-upgrade-controller upgrades the servers one at a time, cordoned and drained \(node-1, node-2, node-3; Plan k3s-server\); then the agents one at a time, drained, each after every server runs v1\.36\.5\+k3s1 \(agent-1; Plan k3s-agent\)/),
+        nodes: ["node-1", "node-2", "node-3", "agent-1"],
+      },
+    ]);
+  });
+
+  it("node-rollout: the next minor is one step; a lone server is cordoned, not drained", () => {
+    repoWith(readFileSync(join(ROOT, "examples/hetzner-single/cluster.yaml"), "utf8"));
+    edit("version: v1.36.3+k3s1", "version: v1.37.1+k3s1");
+    const r = plan("--base", "main");
+    expect(r.code).toBe(0);
+    expect(r.json.changes.map((c) => [c.class, c.subject])).toEqual([["node-rollout", "K3s v1.36.3+k3s1 -> v1.37.1+k3s1"]]);
+    expect(r.json.changes[0]!.effect).toContain("cordoned, not drained");
+  });
+
+  it("a downgrade or a skipped minor is an error at spec.k3s.version (exit 1)", () => {
+    repoWith(example);
+    edit("version: v1.36.3+k3s1", "version: v1.36.2+k3s1");
+    const down = slipway(["plan", "--base", "main"], { cwd: work.dir });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cluster\.yaml:14:14: error SW-K3S-DOWNGRADE spec\.k3s\.version: K3s v1\.36\.2\+k3s1 is older than v1\.36\.3\+k3s1, which main runs/);
+    edit("version: v1.36.2+k3s1", "version: v1.38.0+k3s1");
+    const skip = slipway(["plan", "--base", "main"], { cwd: work.dir });
+    expect(skip.code).toBe(1);
+    expect(skip.stderr).toContain("error SW-K3S-MINOR-SKIP spec.k3s.version: K3s v1.38.0+k3s1 skips from 1.36 (main) past 1.37");
+  });
+
+  it("node-rollout: a kubelet argument -> the drop-in Plans restart K3s one node at a time, servers then agents; no user-data changes", () => {
+    repoWith(withAgent);
+    edit("max-pods=50", "max-pods=60");
+    const r = plan("--base", "main");
+    expect(classes(r.json)).toEqual(["node-rollout"]);
+    expect(r.json.changes.map((c) => [c.subject, c.nodes])).toEqual([
+      ["K3s config of the agents: kubelet-arg", ["agent-1"]],
+      ["K3s config of the servers: kubelet-arg", ["node-1", "node-2", "node-3"]],
+    ]);
+    expect(r.json.changes[1]!.effect).toContain("Plan k3s-config-server writes /etc/rancher/k3s/config.yaml.d/50-slipway.yaml and restarts K3s on one server at a time");
+  });
+
+  it("node-rollout: a server-only argument reaches only the servers' drop-in", () => {
+    repoWith(withAgent);
+    edit("default-watch-cache-size=50", "default-watch-cache-size=100");
+    const r = plan("--base", "main");
+    expect(r.json.changes.map((c) => c.subject)).toEqual(["K3s config of the servers: kube-apiserver-arg"]);
+  });
+
+  it("node-rollout: an existing node's label -> set through the API, no restart, no user-data change", () => {
+    repoWith(withAgent);
+    edit("{name: agent-1, role: agent, address: 203.0.113.21}", "{name: agent-1, role: agent, address: 203.0.113.21, labels: {pool: edge}, taints: [\"dedicated=edge:NoSchedule\"]}");
+    const r = plan("--base", "main");
+    expect(r.json.changes).toEqual([
+      {
+        class: "node-rollout",
+        action: "changed",
+        subject: "labels and taints of node agent-1: +label pool=edge, +taint dedicated=edge:NoSchedule",
+        effect: expect.stringContaining("Plan node-labels sets them on the Node through the API"),
+        nodes: ["agent-1"],
+      },
+    ]);
+  });
+
+  it("reprovision: a new agent gets its user-data; no other node's changes; the firewall ruleset syncs", () => {
+    repoWith(example);
+    edit("    - {name: node-3, role: server, address: 203.0.113.13}\n", "    - {name: node-3, role: server, address: 203.0.113.13}\n    - {name: agent-1, role: agent, address: 203.0.113.21}\n");
+    const r = plan("--base", "main");
+    const nodeChanges = r.json.changes.filter((c) => c.class === "reprovision");
+    expect(nodeChanges.map((c) => [c.action, c.subject])).toEqual([["added", "node agent-1"]]);
+    expect(nodeChanges[0]!.effect).toContain("merge first (every node's firewall then admits it)");
+    expect(r.json.changes.filter((c) => c.class === "sync").map((c) => c.subject)).toContain("ConfigMap slipway-system/host-firewall");
+    expect(classes(r.json)).toEqual(["reprovision", "sync"]);
+  });
+
+  it("reprovision: an SSH key changed -> every node's own user-data changed, each named", () => {
     repoWith(example);
     edit("ops@example", "admin@example");
     const r = plan("--base", "main");
-    expect(classes(r.json)).toEqual(["node-reprovision"]);
+    expect(classes(r.json)).toEqual(["reprovision"]);
     expect(r.json.changes.map((c) => c.nodes)).toEqual([["node-1"], ["node-2"], ["node-3"]]);
     for (const c of r.json.changes) {
       expect(c.subject).toMatch(/^node node-\d$/);
-      expect(c.effect).toContain("takes effect only when the node is rebuilt");
+      expect(c.effect).toContain("its own user-data changed (users)");
       expect(c.effect).toContain("changing user-data makes most provisioners replace the machine");
     }
   });
 
-  it("restart: a kubelet argument changed -> K3s config on every node, plus the user-data change", () => {
+  it("destructive: a critical K3s value (the service CIDR) has the manual path and no rollout", () => {
     repoWith(example);
-    edit("max-pods=50", "max-pods=60");
+    edit("    disable: [servicelb, local-storage]\n", "    disable: [servicelb, local-storage]\n    serviceCIDR: 10.96.0.0/16\n");
     const r = plan("--base", "main");
-    expect(classes(r.json)).toEqual(["node-reprovision", "restart"]);
-    const restarts = r.json.changes.filter((c) => c.class === "restart");
-    expect(restarts.map((c) => c.subject)).toEqual(["node-1", "node-2", "node-3"].map((n) => `node ${n}: /etc/rancher/k3s/config.yaml`));
-    expect(restarts[0]!.effect).toContain("systemctl restart k3s");
+    const destructive = r.json.changes.filter((c) => c.class === "destructive");
+    expect(destructive.map((c) => c.subject)).toEqual(['K3s service-cidr of the servers: "10.43.0.0/16" -> "10.96.0.0/16"']);
+    expect(destructive[0]!.effect).toContain("No Plan rolls it out");
+    expect(destructive[0]!.effect).toContain("build a new cluster");
+    // validate says so too, as a warning with the same path, against the committed tree (none here).
   });
 
-  it("destructive: servers removed are etcd members; --fail-on destructive exits 1", () => {
+  it("destructive: turning secrets encryption on for a running cluster names K3s's ordered procedure", () => {
+    repoWith(example.replace("    disable: [servicelb, local-storage]\n", "    disable: [servicelb, local-storage]\n    secretsEncryption: false\n"));
+    edit("    secretsEncryption: false\n", "");
+    const r = plan("--base", "main");
+    const d = r.json.changes.filter((c) => c.class === "destructive");
+    expect(d.map((c) => c.subject)).toEqual(["K3s secrets-encryption of the servers: unset -> true"]);
+    expect(d[0]!.effect).toContain("k3s secrets-encrypt enable");
+    expect(d[0]!.effect).toContain("rotate-keys");
+  });
+
+  it("destructive: switching the overlay (Cilium's encryption) is stop-the-world", () => {
+    repoWith(example);
+    edit("cilium: {kubeProxyReplacement: false}", "cilium: {kubeProxyReplacement: false, encryption: none}");
+    const r = plan("--base", "main");
+    const d = r.json.changes.filter((c) => c.class === "destructive");
+    expect(d.map((c) => c.subject)).toEqual(["Cilium encryption: wireguard -> none"]);
+    expect(d[0]!.effect).toContain("stop-the-world");
+  });
+
+  it("destructive: moving cluster-init to another server", () => {
+    repoWith(example);
+    edit("{name: node-2, role: server, address: 203.0.113.12}", "{name: node-2, role: server, address: 203.0.113.12, clusterInit: true}");
+    const r = plan("--base", "main");
+    const d = r.json.changes.filter((c) => c.class === "destructive");
+    expect(d.map((c) => c.subject)).toEqual(["cluster-init: node-1 -> node-2"]);
+    expect(d[0]!.effect).toContain("right only to rebuild node-1");
+  });
+
+  it("destructive: servers removed are etcd members, with the steps and the quorum rule; --fail-on destructive exits 1", () => {
     repoWith(example);
     edit(/ {4}- \{name: node-2[^\n]*\n {4}- \{name: node-3[^\n]*\n/, "");
     const r = plan("--base", "main");
     expect(r.code).toBe(0);
-    const destructive = r.json.changes.filter((c) => c.class === "destructive");
+    const destructive = r.json.changes.filter((c) => c.class === "destructive" && c.subject.startsWith("server"));
     expect(destructive.map((c) => c.subject)).toEqual(["server node-2 (etcd member)", "server node-3 (etcd member)"]);
-    expect(destructive[0]!.effect).toContain("etcd loses a member");
+    expect(destructive[0]!.effect).toContain("kubectl drain node-2");
+    expect(destructive[0]!.effect).toContain("kubectl delete node node-2 (K3s then removes its etcd member)");
+    expect(destructive[0]!.effect).toContain("1 server left: remove servers one at a time");
     expect(destructive[0]!.nodes).toEqual(["node-2"]);
     expect(plan("--base", "main", "--fail-on", "destructive").code).toBe(1);
   });
@@ -154,7 +270,7 @@ describe("slipway plan classifies every change", () => {
     const r = plan();
     expect(r.code).toBe(0);
     expect(r.json.base).toEqual({ ref: "merge-base(HEAD, main)", commit: git("rev-parse", "main").trim() });
-    expect(r.json.summary.restart).toBe(3);
+    expect(r.json.summary["node-rollout"]).toBe(1);
   });
 
   it("a spec new at the base: everything is added, and said so", () => {
@@ -172,9 +288,9 @@ describe("slipway plan classifies every change", () => {
     edit("values: {mode: distributed, replicas: 3}", "values: {mode: distributed}");
     const r = slipway(["plan", "--base", "main", "--format", "markdown"], { cwd: work.dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^### slipway plan\n\nCompared with `main` \(`[0-9a-f]{12}`\): \*\*3 restart, 3 node-reprovision, 1 sync\*\*\./);
+    expect(r.stdout).toMatch(/^### slipway plan\n\nCompared with `main` \(`[0-9a-f]{12}`\): \*\*1 node-rollout, 1 sync\*\*\./);
     const headings = r.stdout.split("\n").filter((l) => l.startsWith("#### "));
-    expect(headings).toEqual(["#### K3s restart on nodes (`restart`, 3)", "#### Node reprovision (`node-reprovision`, 3)", "#### Argo CD sync (`sync`, 1)"]);
+    expect(headings).toEqual(["#### Node rollout through Git (`node-rollout`, 1)", "#### Argo CD sync (`sync`, 1)"]);
   });
 });
 

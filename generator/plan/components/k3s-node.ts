@@ -40,8 +40,9 @@ export function k3sNode(r: Resolved, node: ResolvedNode, secrets: BootstrapSecre
         // The join token authenticates the version and firewall requests (K3s's node user); /static/
         // answers without it today, but need not tomorrow.
         token: node.first ? "" : secrets.k3sToken,
-        versionPath: STATIC_VERSION_FILE,
-        firewallPath: `${STATIC_FIREWALL_DIR}/${node.name}.nft`,
+        // K3s serves ${data-dir}/server/static/ as /static/ on 6443.
+        versionPath: `static/${STATIC_VERSION_FILE}`,
+        firewallPath: `static/${STATIC_FIREWALL_DIR}/${node.name}.nft`,
         clusterRules: CLUSTER_RULES_PATH,
         versionFile: "/run/slipway/k3s-version",
         dataMount: node.volume?.mountPath ?? "",

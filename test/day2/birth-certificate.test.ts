@@ -1,0 +1,78 @@
+/**
+ * User-data is a birth certificate (issue: "Day 2 through Git"). For every example, the edits a
+ * running cluster sees every week leave every existing node's bootstrap/ file byte-identical: they
+ * reach the nodes through the tree (Plans, the firewall DaemonSet), never through user-data.
+ * And what does reach the nodes is what K3s and system-upgrade-controller accept: every drop-in key
+ * is a flag of its role, every Plan sets concurrency.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
+import { flagTableFor, isFlag } from "../../generator/k3s/flags.js";
+import { renderClusterText, type RenderResult } from "../../generator/pipeline.js";
+import { K3S_DROPIN_PATH } from "../../generator/spec/k3s-config.js";
+import { ROOT } from "../support/cli.js";
+import { yamlObjects } from "../support/tree.js";
+
+const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => !d.startsWith(".")).sort();
+
+type Edit = (doc: ReturnType<typeof parseDocument>) => void;
+
+/** The four edits of the issue, applied to the YAML document so comments and layout stay. */
+const EDITS: Record<string, Edit> = {
+  "adding an agent": (doc) => {
+    const nodes = doc.getIn(["spec", "nodes"]) as { add(v: unknown): void };
+    nodes.add(doc.createNode({ name: "extra-1", role: "agent", address: "198.51.100.99" }));
+  },
+  "bumping the K3s patch": (doc) => doc.setIn(["spec", "k3s", "version"], "v1.36.5+k3s1"),
+  "adding a kubelet-arg": (doc) => {
+    const list = doc.getIn(["spec", "k3s", "args", "kubelet-arg"]) as { add(v: unknown): void } | undefined;
+    if (list) list.add("eviction-hard=memory.available<5%");
+    else doc.setIn(["spec", "k3s", "args", "kubelet-arg"], doc.createNode(["eviction-hard=memory.available<5%"]));
+  },
+  "changing an existing node's label": (doc) => {
+    const nodes = doc.getIn(["spec", "nodes"]) as { items: { setIn(path: unknown[], v: unknown): void }[] };
+    nodes.items[nodes.items.length - 1]!.setIn(["labels", "slipway.dev/edited"], "yes");
+  },
+};
+
+async function renderText(name: string, text: string): Promise<RenderResult & { files: NonNullable<RenderResult["files"]> }> {
+  const r = await renderClusterText(`examples/${name}/cluster.yaml`, text);
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return r as RenderResult & { files: NonNullable<RenderResult["files"]> };
+}
+
+const bootstrapOf = (r: RenderResult) => new Map((r.files ?? []).filter((f) => f.path.startsWith("bootstrap/")).map((f) => [f.path, f.text]));
+
+describe.each(EXAMPLES)("example %s: user-data stays a birth certificate", (name) => {
+  const text = readFileSync(join(ROOT, "examples", name, "cluster.yaml"), "utf8");
+
+  it.each(Object.keys(EDITS))("%s leaves every existing node's bootstrap file byte-identical", async (edit) => {
+    const base = bootstrapOf(await renderText(name, text));
+    const doc = parseDocument(text);
+    EDITS[edit]!(doc);
+    const after = bootstrapOf(await renderText(name, doc.toString()));
+    expect(base.size).toBeGreaterThan(0);
+    for (const [path, before] of base) expect(after.get(path), `${name}: ${edit} changed ${path}`).toBe(before);
+  });
+
+  it("every Plan sets concurrency; every drop-in key is a K3s flag of the role its Plan selects", async () => {
+    const r = await renderText(name, text);
+    const plans = r.files.filter((f) => f.path.startsWith("rendered/manifests/node-rollout/plan-")).flatMap((f) => yamlObjects(f.text));
+    expect(plans.map((p) => (p.metadata as { name: string }).name).sort()).toEqual(
+      r.resolved!.agents.length > 0 ? ["k3s-agent", "k3s-config-agent", "k3s-config-server", "k3s-server", "node-labels"] : ["k3s-config-server", "k3s-server", "node-labels"],
+    );
+    const { table } = flagTableFor(r.spec!.spec.k3s.version);
+    for (const p of plans) {
+      const spec = p.spec as { concurrency: number; upgrade: { args?: string[]; envs?: { name: string; value: string }[] } };
+      expect(spec.concurrency, String((p.metadata as { name: string }).name)).toBeGreaterThan(0);
+      const dropIn = spec.upgrade.envs?.find((e) => e.name === "SLIPWAY_DROPIN");
+      if (!dropIn) continue;
+      const role = spec.upgrade.args![2] === "k3s" ? "server" : "agent";
+      expect(spec.upgrade.args![1]).toBe(K3S_DROPIN_PATH);
+      const keys = Object.keys((parseDocument(Buffer.from(dropIn.value, "base64").toString("utf8")).toJS() ?? {}) as Record<string, unknown>);
+      for (const k of keys) expect(isFlag(table, role, k), `${name}: ${k} in the ${role} drop-in`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The scripts the tree runs on nodes, executed for real against a temporary root, exactly as their
+ * Plan or DaemonSet starts them (`sh -c SCRIPT NAME ARGS...`), under the system sh and busybox sh
+ * (the image they run in): the drop-in is written atomically and K3s restarts only when its
+ * content changed, and a K3s that does not come back gets the previous drop-in again; labels and
+ * taints follow cluster.yaml without touching others'; the firewall DaemonSet applies a changed
+ * ruleset, keeps it for the next boot, and serves every node's on servers. All pass shellcheck.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { hasTool, ROOT, tempDir, warnSkip } from "../support/cli.js";
+import { yamlObjects } from "../support/tree.js";
+
+const tmp = tempDir("slipway-node-scripts-");
+afterAll(() => tmp.cleanup());
+let n = 0;
+const fresh = (what: string) => {
+  const d = join(tmp.dir, `${what}-${n++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+const SHELLS: [string, string[]][] = [["sh", ["sh"]], ...(hasTool("busybox") ? [["busybox sh", ["busybox", "sh"]] as [string, string[]]] : [])];
+if (!hasTool("busybox")) warnSkip("the node scripts under busybox sh (their image's shell)", "busybox");
+
+/** A Plan of the golden tree. */
+function plan(example: string, name: string): { command: string[]; args: string[]; envs: { name: string; value: string }[] } {
+  const [p] = yamlObjects(readFileSync(join(ROOT, "test/cases", example, "rendered/manifests/node-rollout", `plan-${name}.yaml`), "utf8"));
+  return (p!.spec as { upgrade: { command: string[]; args: string[]; envs: { name: string; value: string }[] } }).upgrade;
+}
+
+/** A stand-in command that appends its argv to `log` and exits with the code in `codeFile` (0 when absent). */
+function recorder(dir: string, name: string, log: string, body = ""): string {
+  const file = join(dir, name);
+  writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+function runPlanScript(shell: string[], upgrade: ReturnType<typeof plan>, root: string, env: Record<string, string>) {
+  // command: [/bin/sh, -c, SCRIPT, NAME], args: [ROOT-as-/host, ...]: the same argv with the root moved.
+  const [, flag, script, name] = upgrade.command;
+  const args = upgrade.args.map((a) => (a === "/host" ? root : a));
+  const planEnv = Object.fromEntries(upgrade.envs.map((e) => [e.name, e.value]));
+  return spawnSync(shell[0]!, [...shell.slice(1), flag!, script!, name!, ...args], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", ...planEnv, ...env }, timeout: 20_000 });
+}
+
+describe.each(SHELLS)("apply-dropin.sh under %s", (_label, shell) => {
+  const upgrade = plan("contabo-ha", "k3s-config-server");
+  const payload = Buffer.from(upgrade.envs.find((e) => e.name === "SLIPWAY_DROPIN")!.value, "base64").toString("utf8");
+
+  function setup(systemctlBody = "") {
+    const root = fresh("root");
+    const log = join(root, "systemctl.log");
+    const systemctl = recorder(root, "systemctl", log, systemctlBody);
+    return { root, log, env: { SLIPWAY_SYSTEMCTL: systemctl, SLIPWAY_SETTLE: "0" }, target: join(root, "etc/rancher/k3s/config.yaml.d/50-slipway.yaml") };
+  }
+  const calls = (log: string) => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+
+  it("writes the drop-in (mode 0600, no temporary file left) and restarts K3s once; the same content again restarts nothing", () => {
+    const { root, log, env, target } = setup();
+    const first = runPlanScript(shell, upgrade, root, env);
+    expect(first.status, first.stderr).toBe(0);
+    expect(readFileSync(target, "utf8")).toBe(payload);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(root, "etc/rancher/k3s/config.yaml.d"))).toEqual(["50-slipway.yaml"]);
+    expect(calls(log)).toEqual(["restart k3s", ...Array(6).fill("is-active --quiet k3s")]);
+    const again = runPlanScript(shell, upgrade, root, env);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain("is up to date; k3s not restarted");
+    expect(calls(log)).toHaveLength(7);
+  });
+
+  it("a changed drop-in replaces the old one and restarts K3s", () => {
+    const { root, log, env, target } = setup();
+    mkdirSync(join(root, "etc/rancher/k3s/config.yaml.d"), { recursive: true });
+    writeFileSync(target, "kubelet-arg: [max-pods=10]\n");
+    const r = runPlanScript(shell, upgrade, root, env);
+    expect(r.status).toBe(0);
+    expect(readFileSync(target, "utf8")).toBe(payload);
+    expect(calls(log)[0]).toBe("restart k3s");
+  });
+
+  it("K3s that does not come back with it gets the previous drop-in again, and the Job fails", () => {
+    // is-active fails while the new drop-in is in place.
+    const { root, log, env, target } = setup(`[ "$1" = is-active ] && grep -q max-pods=50 '${join("TARGET")}' && exit 3; exit 0`);
+    writeFileSync(env.SLIPWAY_SYSTEMCTL, readFileSync(env.SLIPWAY_SYSTEMCTL, "utf8").replace("TARGET", target));
+    mkdirSync(join(root, "etc/rancher/k3s/config.yaml.d"), { recursive: true });
+    writeFileSync(target, "kubelet-arg: [max-pods=10]\n");
+    const r = runPlanScript(shell, upgrade, root, env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("did not come back with the new /etc/rancher/k3s/config.yaml.d/50-slipway.yaml; restoring the previous one");
+    expect(readFileSync(target, "utf8")).toBe("kubelet-arg: [max-pods=10]\n");
+    expect(calls(log)).toEqual(["restart k3s", "is-active --quiet k3s", "restart k3s"]);
+  });
+
+  it("a first drop-in that K3s refuses is removed again", () => {
+    const { root, env, target } = setup(`[ "$1" = is-active ] && exit 3; exit 0`);
+    const r = runPlanScript(shell, upgrade, root, env);
+    expect(r.status).toBe(1);
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe.each(SHELLS)("node-labels.sh under %s", (_label, shell) => {
+  const upgrade = plan("mcpdeploy", "node-labels");
+
+  /** A kubectl stand-in over a state dir: labels, taints and annotations of one node, as jsonpath would print them. */
+  function setup(state: { annotations?: Record<string, string>; taints?: string[] } = {}) {
+    const root = fresh("labels");
+    const log = join(root, "kubectl.log");
+    writeFileSync(join(root, "labels-annotation"), state.annotations?.["slipway.dev/labels"] ?? "");
+    writeFileSync(join(root, "taints-annotation"), state.annotations?.["slipway.dev/taints"] ?? "");
+    writeFileSync(join(root, "taints"), (state.taints ?? []).map((t) => `${t} `).join(""));
+    const kubectl = recorder(
+      root,
+      "kubectl",
+      log,
+      [
+        'case "$*" in',
+        `  *"slipway\\.dev/labels"*) cat '${join(root, "labels-annotation")}' ;;`,
+        `  *"slipway\\.dev/taints"*) cat '${join(root, "taints-annotation")}' ;;`,
+        `  *"spec.taints"*) cat '${join(root, "taints")}' ;;`,
+        "esac",
+      ].join("\n"),
+    );
+    return { root, log, env: { SLIPWAY_KUBECTL: kubectl } };
+  }
+  const changes = (log: string) => readFileSync(log, "utf8").trim().split("\n").filter((l) => !l.startsWith("get "));
+
+  it("sets cluster.yaml's labels and taints on its own node and records what it set", () => {
+    const { root, log, env } = setup();
+    // The example's run-1 has labels, no taints: give it one, as cluster.yaml's taints would.
+    const r = runPlanScript(shell, upgrade, root, { ...env, SYSTEM_UPGRADE_NODE_NAME: "run-1", SLIPWAY_TAINTS_RUN_1: "sandbox=gvisor:NoSchedule" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(changes(log)).toEqual([
+      "label node run-1 --overwrite pool=run sandbox.gvisor=true",
+      "taint node run-1 --overwrite sandbox=gvisor:NoSchedule",
+      "annotate node run-1 --overwrite slipway.dev/labels=pool,sandbox.gvisor slipway.dev/taints=sandbox:NoSchedule",
+    ]);
+  });
+
+  it("removes only what it set before and cluster.yaml dropped; leaves others' labels and taints", () => {
+    const { root, log, env } = setup({ annotations: { "slipway.dev/labels": "pool,old", "slipway.dev/taints": "sandbox:NoSchedule,gone:NoExecute" }, taints: ["sandbox:NoSchedule", "gone:NoExecute", "node.kubernetes.io/unschedulable:NoSchedule"] });
+    const r = runPlanScript(shell, upgrade, root, { ...env, SYSTEM_UPGRADE_NODE_NAME: "run-1", SLIPWAY_TAINTS_RUN_1: "sandbox=gvisor:NoSchedule" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(changes(log)).toEqual([
+      "label node run-1 --overwrite pool=run sandbox.gvisor=true old-",
+      "taint node run-1 gone:NoExecute-",
+      "taint node run-1 --overwrite sandbox=gvisor:NoSchedule",
+      "annotate node run-1 --overwrite slipway.dev/labels=pool,sandbox.gvisor slipway.dev/taints=sandbox:NoSchedule",
+    ]);
+  });
+
+  it("a node cluster.yaml does not list is left alone", () => {
+    const { root, log, env } = setup();
+    const r = runPlanScript(shell, upgrade, root, { ...env, SYSTEM_UPGRADE_NODE_NAME: "hand-made" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("hand-made is not in cluster.yaml");
+    expect(existsSync(log)).toBe(false);
+  });
+});
+
+describe.each(SHELLS)("host-firewall.sh under %s", (_label, shell) => {
+  const [cm] = yamlObjects(readFileSync(join(ROOT, "test/cases/contabo-ha/rendered/manifests/host-firewall/configmap.yaml"), "utf8"));
+  const data = cm!.data as Record<string, string>;
+  const [ds] = yamlObjects(readFileSync(join(ROOT, "test/cases/contabo-ha/rendered/manifests/host-firewall/daemonset.yaml"), "utf8"));
+  const container = (ds!.spec as { template: { spec: { containers: { command: string[]; args: string[] }[] } } }).template.spec.containers[0]!;
+
+  function setup(server: boolean) {
+    const root = fresh("fw");
+    const rulesets = join(root, "configmap");
+    mkdirSync(rulesets);
+    for (const [k, v] of Object.entries(data)) writeFileSync(join(rulesets, k), v);
+    if (server) mkdirSync(join(root, "var/lib/rancher/k3s/server"), { recursive: true });
+    const log = join(root, "nft.log");
+    const nft = recorder(root, "nft", log);
+    const args = container.args.map((a) => (a === "/host" ? root : a === "/etc/slipway-firewall" ? rulesets : a === "$(NODE_NAME)" ? "node-2" : a));
+    const go = () => spawnSync(shell[0]!, [...shell.slice(1), join(rulesets, "host-firewall.sh"), ...args], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", SLIPWAY_NFT: nft, SLIPWAY_ONCE: "1" }, timeout: 10_000 });
+    return { root, rulesets, log, go };
+  }
+
+  it("applies this node's ruleset (checked first), keeps it for the next boot, and a server serves every node's", () => {
+    const { root, log, go } = setup(true);
+    const r = go();
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(root, "var/lib/slipway/firewall.nft"), "utf8")).toBe(data["node-2.nft"]);
+    expect(readFileSync(log, "utf8").trim().split("\n")).toEqual([`-c ${root}/var/lib/slipway/firewall.nft.new`, `-f ${root}/var/lib/slipway/firewall.nft.new`]);
+    const served = join(root, "var/lib/rancher/k3s/server/static/slipway/firewall");
+    expect(readdirSync(served).sort()).toEqual(["node-1.nft", "node-2.nft", "node-3.nft"]);
+    expect(readFileSync(join(served, "node-3.nft"), "utf8")).toBe(data["node-3.nft"]);
+  });
+
+  it("an agent serves nothing; a node gone from the tree is no longer served", () => {
+    const agent = setup(false);
+    expect(agent.go().status).toBe(0);
+    expect(existsSync(join(agent.root, "var/lib/rancher/k3s/server/static"))).toBe(false);
+    const server = setup(true);
+    const served = join(server.root, "var/lib/rancher/k3s/server/static/slipway/firewall");
+    mkdirSync(served, { recursive: true });
+    writeFileSync(join(served, "removed-node.nft"), "old");
+    expect(server.go().status).toBe(0);
+    expect(readdirSync(served)).not.toContain("removed-node.nft");
+  });
+
+  it("a ruleset that does not load leaves the firewall as it was", () => {
+    const { root, log, go } = setup(false);
+    writeFileSync(join(root, "nft"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexit 1\n`);
+    const r = go();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("the ruleset for node-2 does not load; the firewall is left as it was");
+    expect(existsSync(join(root, "var/lib/slipway/firewall.nft"))).toBe(false);
+  });
+});
+
+describe("the node scripts pass shellcheck", () => {
+  it.each(["manifests/node-rollout/apply-dropin.sh", "manifests/node-rollout/node-labels.sh", "manifests/host-firewall/host-firewall.sh"])("%s", (path) => {
+    if (!hasTool("shellcheck")) return warnSkip(`shellcheck of ${path}`, "shellcheck");
+    const r = spawnSync("shellcheck", ["-s", "sh", join(ROOT, "templates", path)], { encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
