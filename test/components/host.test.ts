@@ -90,7 +90,8 @@ describe("host firewall", () => {
     // No default dependencies: After=basic.target would close a boot ordering cycle with network-pre.
     expect(unit).toContain("DefaultDependencies=no");
     const boot = nodeFile(ci, "/usr/local/lib/slipway/firewall-boot.sh")!.content;
-    expect(boot).toContain("for f in \"$CLUSTER\" \"$BIRTH\"; do");
+    // The cluster's ruleset, kept by the DaemonSet, wins over the birth one at the next boot.
+    expect(boot).toContain("for f in '/var/lib/slipway/firewall.nft' '/etc/slipway/firewall.nft'; do");
     expect(boot).toContain('socket cgroupv2 level 1 "system.slice" accept');
     const out = shellcheck(boot);
     if (out !== null) expect(out).toBe("");
