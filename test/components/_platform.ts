@@ -1,17 +1,17 @@
 /**
  * Helpers for the platform component tests: render a spec through the library, pick objects out of
- * the tree, and run the real external checkers (shellcheck, cloud-init schema, the strict kube
- * schemas) with a loud skip when one is missing.
+ * the tree, and run the checkers (the embedded strict Kubernetes gate; shellcheck and cloud-init
+ * schema, with a loud skip when one is missing).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import { expect } from "vitest";
 import { runCloudInitSchema } from "../../generator/check/cloud-init-schema.js";
 import { renderCluster, type RenderResult } from "../../generator/pipeline.js";
-import { hasTool, SHARED, tempDir } from "../support/cli.js";
+import { hasTool, tempDir } from "../support/cli.js";
+import { strictProblems } from "../support/kube-schemas.js";
 import { yamlObjects } from "../support/tree.js";
 
 /** A valid spec head (gitops + k3s); tests append `nodes:` and their sections under `spec:`. */
@@ -139,60 +139,15 @@ export async function cloudInitSchema(text: string): Promise<string[] | null> {
   }
 }
 
-const KUBE_SCHEMAS = join(SHARED, "kube-schemas");
-const kubeSchemasAvailable = existsSync(KUBE_SCHEMAS);
-
-/**
- * The schemas' patterns are Go (RE2) regular expressions; some use one-letter Unicode classes
- * (`\PC` in Cilium's CRDs) that JavaScript spells `\P{C}`. Translate those, then use the u flag.
- */
-function goRegExp(pattern: string, flags: string): RegExp {
-  return new RegExp(pattern.replace(/\\([pP])([A-Z])/g, "\\$1{$2}"), flags);
-}
-goRegExp.code = "new RegExp";
-
-const validators = new Map<string, ValidateFunction | null>();
-
-/**
- * Problems of one object against the strict schemas (kubeconform's layout: core kinds by
- * kind-group-version, CRDs by group/kind_version; DOMAIN.md §10); a missing schema is a problem too.
- * The core files declare `$schema: http://json-schema.org/schema#`, draft-04 style without
- * draft-specific keywords, which Ajv's default (draft-07) class reads with strict off.
- */
-export function validateKube(obj: Record<string, unknown>): string[] {
-  const apiVersion = String(obj.apiVersion);
-  const kind = String(obj.kind).toLowerCase();
-  const key = `${apiVersion}/${kind}`;
-  let v = validators.get(key);
-  if (v === undefined) {
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    const core = join(KUBE_SCHEMAS, "kubernetes/v1.33.1-standalone-strict", group ? `${kind}-${group.split(".")[0]}-${version}.json` : `${kind}-${version}.json`);
-    const crd = join(KUBE_SCHEMAS, "crds", group ?? "", `${kind}_${version}.json`);
-    const file = [core, crd].find((f) => existsSync(f));
-    if (file) {
-      const schema = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-      delete schema.$schema;
-      v = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } }).compile(schema);
-    } else v = null;
-    validators.set(key, v);
-  }
-  if (v === null) return [`no schema for ${key}`];
-  if (v(obj)) return [];
-  return (v.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}${"additionalProperty" in e.params ? `: ${String(e.params.additionalProperty)}` : ""}`);
-}
-
 /**
  * Every rendered manifest (and every manifest cloud-init drops into K3s's auto-deploy dir) against
- * the strict schemas in ../shared/kube-schemas; returns problems, or null when absent (warned).
+ * the embedded strict schemas (the set nearest the spec's K3s version); returns the problems.
  */
-export function kubeSchemaProblems(r: RenderResult): string[] | null {
-  if (!kubeSchemasAvailable) {
-    console.warn("SKIP: kube-schemas: ../shared/kube-schemas is absent");
-    return null;
-  }
+export function kubeSchemaProblems(r: RenderResult): string[] {
+  const version = r.resolved?.spec.spec.k3s.version ?? "1.33.1";
   const out: string[] = [];
   const check = (where: string, o: Record<string, unknown>) => {
-    for (const p of validateKube(o)) out.push(`${where}: ${String(o.kind)}: ${p}`);
+    for (const p of strictProblems(o, version)) out.push(`${where}: ${String(o.kind)}: ${p}`);
   };
   for (const f of r.files ?? []) {
     if (f.kind === "manifest") for (const o of yamlObjects(f.text)) check(f.path, o);
@@ -206,10 +161,9 @@ export function kubeSchemaProblems(r: RenderResult): string[] | null {
   return out;
 }
 
-/** All the external gates on a render: every bootstrap file through cloud-init schema, every manifest through the kube schemas. */
+/** All the external gates on a render: every bootstrap file through cloud-init schema, every manifest through the strict kube schemas. */
 export async function expectExternalChecksPass(r: RenderResult): Promise<void> {
-  const kube = kubeSchemaProblems(r);
-  if (kube) expect(kube).toEqual([]);
+  expect(kubeSchemaProblems(r)).toEqual([]);
   for (const f of r.files ?? []) {
     if (f.kind !== "cloud-init") continue;
     const ci = await cloudInitSchema(f.text);
