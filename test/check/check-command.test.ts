@@ -101,7 +101,7 @@ describe("each gate fails for its reason", () => {
     expect(r.findings.map((f) => f.code)).toContain("SW-TREE-ORPHAN-FOLDER");
   });
 
-  it("objects: a misspelled field of a Kubernetes kind -> unknown field, did you mean, at its line", () => {
+  it("objects: a misspelled field of a Kubernetes kind -> the embedded strict gate, did you mean, at its line", () => {
     rendered();
     const deployment = [
       "apiVersion: apps/v1",
@@ -122,8 +122,8 @@ describe("each gate fails for its reason", () => {
       {
         gate: "objects",
         severity: "error",
-        code: "SW-CHECK-UNKNOWN-FIELD",
-        message: 'Deployment web/web: spec.replica: unknown field "replica" (did you mean "replicas"?)',
+        code: "SW-RENDER-UNKNOWN-FIELD",
+        message: "Deployment web/web: at '/spec': additional properties 'replica' not allowed (did you mean 'replicas'?)",
         file: "rendered/manifests/storage/web.yaml",
         line: 6,
         col: 3,
@@ -133,13 +133,33 @@ describe("each gate fails for its reason", () => {
     ]);
   });
 
-  it("objects: kubernetes-models validation of a wrong type", () => {
+  it("objects: a wrong type, at its key, with no network and no kubeconform", () => {
     rendered();
     const file = at("rendered/manifests/storage/pv-prometheus-data.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("  accessModes:\n    - ReadWriteOnce", "  accessModes: ReadWriteOnce"));
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, text.replace("  accessModes:\n    - ReadWriteOnce", "  accessModes: ReadWriteOnce"));
+    const r = check(TREE, { PATH: "/nonexistent" });
+    expect(r.code).toBe(1);
+    expect(errors(r.findings)).toMatchObject([
+      {
+        gate: "objects",
+        code: "SW-RENDER-INVALID-OBJECT",
+        message: "PersistentVolume prometheus-data: at '/spec/accessModes': got string, want null or array",
+        file: "rendered/manifests/storage/pv-prometheus-data.yaml",
+        line: text.split("\n").findIndex((l) => l === "  accessModes:") + 1,
+        col: 3,
+      },
+    ]);
+  });
+
+  it("objects: a kind with no embedded schema is an error, as in kubeconform", () => {
+    rendered();
+    writeFileSync(at("rendered/manifests/storage/widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: web}\nspec: {size: 3}\n");
     const r = check(TREE);
     expect(r.code).toBe(1);
-    expect(errors(r.findings)).toMatchObject([{ gate: "objects", code: "SW-RENDER-INVALID-OBJECT", file: "rendered/manifests/storage/pv-prometheus-data.yaml" }]);
+    expect(errors(r.findings)).toMatchObject([
+      { gate: "objects", code: "SW-RENDER-UNKNOWN-KIND", message: "Widget web/w: could not find schema for Widget (example.com/v1) among the embedded strict schemas", file: "rendered/manifests/storage/widget.yaml", line: 1 },
+    ]);
   });
 
   it("tree: an orphan manifests folder and an Application whose path is missing", () => {
