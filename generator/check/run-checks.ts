@@ -13,7 +13,7 @@ import { listFiles } from "../render/templates.js";
 import { loadLeakContext } from "../secrets/leak-inputs.js";
 import { loadRepoInputs } from "../secrets/repo-inputs.js";
 import { runCloudInitSchema } from "./cloud-init-schema.js";
-import { findingFromDiagnostic, type Finding } from "./finding.js";
+import { findingFromDiagnostic, type Finding, type GateRun } from "./finding.js";
 import { runKubeconform } from "./kubeconform.js";
 import { scanSecretLeaks, type LeakContext } from "./secret-leak.js";
 import { strictSchemaSetFor } from "./strict/schema-set.js";
@@ -54,15 +54,14 @@ export interface GateOptions {
   leak: LeakInputs;
 }
 
-/** What the gates found, and what each checked. */
+/** What the gates found, and what each did (checked, skipped and why). */
 export interface GateReport {
   findings: Finding[];
-  checked: Record<string, string[]>;
+  runs: Record<string, GateRun>;
 }
 
-interface GateResult {
+interface GateResult extends GateRun {
   findings: Finding[];
-  checked: string[];
 }
 
 /** Run every gate on the tree. */
@@ -75,10 +74,11 @@ export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise
     ["secret-leak", secretLeakGate(tree, opts.leak)],
     ["size", sizeGate(tree, opts)],
   ];
-  const report: GateReport = { findings: [], checked: {} };
-  for (const [gate, r] of results) {
-    report.findings.push(...r.findings);
-    if (r.checked.length > 0) report.checked[gate] = [...new Set([...(report.checked[gate] ?? []), ...r.checked])];
+  const report: GateReport = { findings: [], runs: {} };
+  for (const [gate, { findings, ...run }] of results) {
+    report.findings.push(...findings);
+    const prev = report.runs[gate]; // cloud-init: the structure check, then `cloud-init schema`
+    report.runs[gate] = prev ? { ...prev, ...run, checked: [...new Set([...prev.checked, ...run.checked])] } : run;
   }
   return report;
 }
@@ -109,9 +109,10 @@ const OBJECT_CODES = new Set(["SW-RENDER-INVALID-OBJECT", "SW-RENDER-UNKNOWN-FIE
 function treeGates(tree: TreeUnderCheck, structure: StrictTreeCheck): Record<string, GateResult> {
   const manifests = tree.files.filter((f) => f.kind === "manifest").map((f) => tree.display(f.path));
   const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => tree.display(f.path));
+  const objects = structure.objects.length + structure.embedded.length;
   const out: Record<string, GateResult> = {
     tree: { findings: [], checked: tree.files.map((f) => tree.display(f.path)) },
-    objects: { findings: [], checked: manifests },
+    objects: { findings: [], checked: manifests, detail: `${objects} ${objects === 1 ? "object" : "objects"} against the embedded ${structure.schemas}` },
     "cloud-init": { findings: [], checked: nodes },
   };
   const display = (d: Diagnostic): Diagnostic => (d.file !== undefined ? { ...d, file: displayTreePath(tree, d.file) } : d);
@@ -136,11 +137,13 @@ function displayTreePath(tree: TreeUnderCheck, path: string): string {
 
 /** kubeconform -strict on rendered/, when the binary is there: a second opinion beside the embedded gate. */
 async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
-  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [] };
+  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [], skipped: "the tree has no rendered/" };
   if (!opts.kubeconform) {
+    const why = "kubeconform not found on PATH";
     return {
-      findings: [skipped("kubeconform", "kubeconform not found on PATH: rendered manifests were checked by the embedded strict gate only", "install kubeconform v0.7.0, or pass its path with --kubeconform")],
+      findings: [skipped("kubeconform", `${why}: rendered manifests were checked by the embedded strict gate only`, "install kubeconform v0.7.0, or pass its path with --kubeconform")],
       checked: [],
+      skipped: why,
     };
   }
   const kubernetesVersion = opts.kubernetesVersion ?? strictSchemaSetFor(tree.kubernetesVersion).version;
@@ -154,18 +157,20 @@ async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise
   return {
     findings: result.findings.map((f) => (f.file !== undefined ? { ...f, file: tree.display(f.file) } : f)),
     checked: tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
+    detail: `Kubernetes ${kubernetesVersion}`,
   };
 }
 
 /** `cloud-init schema` on every node's user-data, when cloud-init is installed. */
 async function cloudInitSchemaGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
   const nodes = tree.files.filter((f) => f.kind === "cloud-init");
-  if (nodes.length === 0) return { findings: [], checked: [] };
+  if (nodes.length === 0) return { findings: [], checked: [], skipped: "the tree has no user-data" };
   const binary = opts.cloudInit;
   if (!binary) {
     return {
       findings: [skipped("cloud-init", "cloud-init not found on PATH: user-data was not checked with `cloud-init schema` (only Slipway's offline structure check ran)", "install cloud-init 22.2 or later (Debian/Ubuntu: apt-get install cloud-init)")],
       checked: [],
+      skipped: "cloud-init not found on PATH (only the offline structure check ran)",
     };
   }
   const findings: Finding[] = [];
@@ -212,6 +217,7 @@ function sizeGate(tree: TreeUnderCheck, opts: GateOptions): GateResult {
   return {
     findings: nodes.flatMap((f) => checkUserDataSize(f.path, f.text, opts.provider, opts.sealingKeys, tree.display(f.path))),
     checked: nodes.map((f) => tree.display(f.path)),
+    ...(nodes.length === 0 ? { skipped: "the tree has no user-data" } : { detail: `${opts.provider} budget` }),
   };
 }
 

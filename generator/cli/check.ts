@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../diagnostics.js";
 import { findCloudInit } from "../check/cloud-init-schema.js";
-import { findingFromDiagnostic, type Finding } from "../check/finding.js";
+import { findingFromDiagnostic, summarizeGates, type Finding, type GateRun } from "../check/finding.js";
 import { assertKubernetesVersion, findKubeconform, probeKubeconform } from "../check/kubeconform.js";
 import { gateOfDiagnostic, gitopsPathOf, loadLeakInputs, readTreeFiles, runGates, staleTreeFindings, type GateOptions, type TreeUnderCheck } from "../check/run-checks.js";
 import { STRICT_SCHEMA_VERSIONS } from "../check/strict/schema-set.js";
@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .description(
       [
         "Runs every gate and reports all findings at once: the spec (schema and rules); the tree (YAML, duplicates, every Application path present, no orphan folder, not stale against a fresh render); every object against its strict Kubernetes or CRD schema, embedded in Slipway (as strict as kubeconform -strict: unknown fields at any depth, types, enums, required fields; no network, no external program), from the schema set nearest the cluster's Kubernetes version; kubeconform -strict as a second opinion when the binary is on PATH or given with --kubeconform; `cloud-init schema` on every node's user-data when cloud-init is installed; the secret-leak scan; and each node's full user-data (secrets filled in, estimated) against the provider's size budget.",
+        "Every report ends with each gate's result: passed, skipped (and why) or failed.",
         "With a spec, the gates run on a fresh render (what the commit-back on main would commit). With --tree DIR, they run on an existing tree without a spec.",
         "Exit 0 when there is no error (warnings, such as a gate skipped because its tool is missing, do not fail), 1 when any gate found an error, 2 for a usage error.",
       ].join("\n\n"),
@@ -68,9 +69,10 @@ export function register(program: Command): void {
         ...(opts.kubernetesVersion !== undefined ? { kubernetesVersion: opts.kubernetesVersion } : {}),
       };
       const provider = opts.provider as Provider | undefined;
-      const { findings, checked } = opts.tree !== undefined ? await checkTreeDir(resolve(opts.tree), provider, gateOptions) : await checkSpec(spec, opts.out, provider, gateOptions);
+      const { findings, runs } = opts.tree !== undefined ? await checkTreeDir(resolve(opts.tree), provider, gateOptions) : await checkSpec(spec, opts.out, provider, gateOptions);
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-      out(reporter.format(findings, { title: "slipway check", color, checked }));
+      const checked = Object.fromEntries(Object.entries(runs).map(([gate, run]) => [gate, run.checked]));
+      out(reporter.format(findings, { title: "slipway check", color, checked, gates: summarizeGates(findings, runs) }));
       return findings.some((f) => f.severity === "error") ? 1 : 0;
     }));
 }
@@ -80,7 +82,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 type ToolOptions = Omit<GateOptions, "provider" | "sealingKeys" | "leak">;
-type Report = { findings: Finding[]; checked: Record<string, string[]> };
+type Report = { findings: Finding[]; runs: Record<string, GateRun> };
 
 /** `--tree DIR`: the gates on a tree on disk. */
 async function checkTreeDir(dir: string, provider: Provider | undefined, tools: ToolOptions): Promise<Report> {
@@ -113,15 +115,15 @@ async function checkSpec(spec: string | undefined, outOpt: string | undefined, p
     leak: await loadLeakInputs(repoDir, process.env),
   };
   const display = (p: string) => displayPath(join(outDir, p));
-  const checked: Record<string, string[]> = { spec: [displayPath(file)] };
+  const runs: Record<string, GateRun> = { spec: { checked: [displayPath(file)] } };
   // The cluster's version decides the embedded schema set; an explicit --kubernetes-version wins.
   const kubernetesVersion = tools.kubernetesVersion ?? r.spec?.spec.k3s.version ?? STRICT_SCHEMA_VERSIONS[0]!;
 
   if (!r.files || !r.resolved) {
-    if (!isTreeDir(outDir)) return { findings: specFindings, checked };
+    if (!isTreeDir(outDir)) return { findings: specFindings, runs };
     const files = readTreeFiles(outDir);
     const report = await runGates({ root: outDir, files, gitopsPath: gitopsPathOf(files), display, kubernetesVersion }, options);
-    return { findings: [...specFindings, ...report.findings], checked: { ...checked, ...report.checked } };
+    return { findings: [...specFindings, ...report.findings], runs: { ...runs, ...report.runs } };
   }
 
   const stale = staleTreeFindings(outDir, r.files, display);
@@ -129,7 +131,7 @@ async function checkSpec(spec: string | undefined, outOpt: string | undefined, p
   try {
     writeTree(tmp, r.files);
     const report = await runGates({ root: tmp, files: r.files, gitopsPath: r.resolved.spec.spec.gitops.path, display, kubernetesVersion }, options);
-    return { findings: [...specFindings, ...stale, ...report.findings], checked: { ...checked, ...report.checked } };
+    return { findings: [...specFindings, ...stale, ...report.findings], runs: { ...runs, ...report.runs } };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -24,6 +24,7 @@ interface JsonFinding {
 interface JsonReport {
   version: number;
   findings: JsonFinding[];
+  gates: { gate: string; status: string; checked: number; errors: number; warnings: number; detail?: string }[];
   summary: { errors: number; warnings: number };
 }
 
@@ -86,6 +87,54 @@ describe("a clean tree", () => {
     expect(junit.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="slipway check" tests="\d+" failures="0"/);
     for (const gate of ["tree", "objects", "cloud-init", "size"]) expect(junit.stdout).toContain(`<testsuite name="${gate}"`);
     expect(junit.stdout).toContain('<testcase classname="slipway.cloud-init" name="bootstrap/cosmos-1.yaml"/>');
+  });
+});
+
+describe("a passing check says what it checked", () => {
+  // No kubeconform, no cloud-init: two gates skipped, the rest passed, each with its result.
+  const run = (format: string) => slipway(["check", "--format", format], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+
+  it("json: every gate with its status, what it checked, and why a skipped one was skipped", () => {
+    rendered();
+    const r = run("json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.gates.map((g) => [g.gate, g.status, g.detail])).toEqual([
+      ["spec", "passed", undefined],
+      ["tree", "passed", undefined],
+      ["objects", "passed", expect.stringMatching(/^\d+ objects against the embedded Kubernetes 1\.33\.1 schemas$/)],
+      ["kubeconform", "skipped", "kubeconform not found on PATH"],
+      ["cloud-init", "skipped", "cloud-init not found on PATH (only the offline structure check ran)"],
+      ["secret-leak", "passed", undefined],
+      ["size", "passed", "hetzner budget"],
+    ]);
+    expect(report.gates.find((g) => g.gate === "tree")!.checked).toBeGreaterThan(10);
+  });
+
+  it("text: a `gates:` block before the closing count", () => {
+    rendered();
+    const r = run("text");
+    expect(r.code).toBe(0);
+    const block = r.stdout.slice(r.stdout.indexOf("\ngates:\n") + 1, r.stdout.lastIndexOf("\n\n"));
+    expect(block.split("\n").map((l) => l.replace(/\d+ files/, "N files").replace(/\d+ objects/, "N objects"))).toEqual([
+      "gates:",
+      "  spec         passed   1 file, 1 warning",
+      "  tree         passed   N files",
+      "  objects      passed   N files; N objects against the embedded Kubernetes 1.33.1 schemas",
+      "  kubeconform  skipped  kubeconform not found on PATH",
+      "  cloud-init   skipped  cloud-init not found on PATH (only the offline structure check ran)",
+      "  secret-leak  passed   N files",
+      "  size         passed   1 file; hetzner budget",
+    ]);
+  });
+
+  it("junit: a skipped gate is a skipped test case saying why; every suite carries its status", () => {
+    rendered();
+    const r = run("junit");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/<testsuites name="slipway check" tests="\d+" failures="0" errors="0" skipped="2">/);
+    expect(r.stdout).toContain('<testsuite name="kubeconform" tests="2" failures="0" errors="0" skipped="1">\n    <properties>\n      <property name="status" value="skipped"/>\n      <property name="detail" value="kubeconform not found on PATH"/>\n    </properties>\n    <testcase classname="slipway.kubeconform" name="kubeconform">\n      <skipped message="kubeconform not found on PATH"/>\n    </testcase>');
+    expect(r.stdout).toMatch(/<testsuite name="objects" tests="\d+" failures="0" errors="0" skipped="0">\n    <properties>\n      <property name="status" value="passed"\/>\n      <property name="detail" value="\d+ objects against the embedded Kubernetes 1.33.1 schemas"\/>/);
   });
 });
 
