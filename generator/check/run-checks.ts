@@ -17,7 +17,7 @@ import { findingFromDiagnostic, type Finding, type GateRun } from "./finding.js"
 import { runKubeconform } from "./kubeconform.js";
 import { scanSecretLeaks, type LeakContext } from "./secret-leak.js";
 import { strictSchemaSetFor } from "./strict/schema-set.js";
-import { checkTree, parseManifests, resourceOf, type StrictTreeCheck } from "./tree.js";
+import { checkTree, parseManifests, resourceOf, type ParsedObject, type StrictTreeCheck } from "./tree.js";
 import { checkUserDataSize, type Provider } from "./user-data-size.js";
 
 /** A tree to check. */
@@ -69,7 +69,7 @@ export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise
   const structure = checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion);
   const results: [string, GateResult][] = [
     ...Object.entries(treeGates(tree, structure)),
-    ["kubeconform", await kubeconformGate(tree, opts)],
+    ["kubeconform", await kubeconformGate(tree, structure.objects, opts)],
     ["cloud-init", await cloudInitSchemaGate(tree, opts)],
     ["secret-leak", secretLeakGate(tree, opts.leak)],
     ["size", sizeGate(tree, opts)],
@@ -135,8 +135,11 @@ function displayTreePath(tree: TreeUnderCheck, path: string): string {
   return hash === -1 ? tree.display(path) : `${tree.display(path.slice(0, hash))}${path.slice(hash)}`;
 }
 
-/** kubeconform -strict on rendered/, when the binary is there: a second opinion beside the embedded gate. */
-async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
+/**
+ * kubeconform -strict on rendered/, when the binary is there: a second opinion beside the
+ * embedded gate, so a location it cannot reach makes it skipped, never failed.
+ */
+async function kubeconformGate(tree: TreeUnderCheck, objects: readonly ParsedObject[], opts: GateOptions): Promise<GateResult> {
   if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [], skipped: "the tree has no rendered/" };
   if (!opts.kubeconform) {
     const why = "kubeconform not found on PATH";
@@ -153,11 +156,12 @@ async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise
     cwd: tree.root,
     schemaLocations: opts.schemaLocations,
     kubernetesVersion,
+    probe: objects.filter((o) => o.file.startsWith("rendered/")).map((o) => o.obj),
   });
   return {
     findings: result.findings.map((f) => (f.file !== undefined ? { ...f, file: tree.display(f.file) } : f)),
-    checked: tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
-    detail: `Kubernetes ${kubernetesVersion}`,
+    checked: result.unreachable ? [] : tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
+    ...(result.unreachable ? { skipped: "schemas unreachable" } : { detail: `Kubernetes ${kubernetesVersion}` }),
   };
 }
 

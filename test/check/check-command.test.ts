@@ -356,6 +356,37 @@ describe("kubeconform gate", () => {
     expect(kc[2]!.message).toBe("Deployment web: at '/spec': additional properties 'replica' not allowed");
   });
 
+  it("kubeconform on PATH but no network: ONE finding, found fast, and the check still passes on the embedded gate", () => {
+    rendered();
+    const bin = at("offline-bin");
+    mkdirSync(bin);
+    // What kubeconform v0.7.0 prints for each object when it cannot download schemas (pkg/loader/http.go).
+    const url = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.33.1-standalone-strict/namespace-v1.json";
+    const failure = { filename: "stdin", kind: "Namespace", name: "slipway-probe", version: "v1", status: "statusError", msg: `failed downloading schema at ${url}: Get "${url}": GET ${url} giving up after 3 attempt(s): Get "${url}": dial tcp: lookup raw.githubusercontent.com: no such host` };
+    writeFileSync(at("offline.json"), JSON.stringify({ resources: [failure, { ...failure, kind: "Application", version: "argoproj.io/v1alpha1" }], summary: { valid: 0, invalid: 0, errors: 2, skipped: 0 } }));
+    writeFileSync(join(bin, "kubeconform"), `#!/bin/sh\n[ "$1" = -v ] && { echo v0.7.0; exit 0; }\necho "$*" >> "${at("calls.txt")}"\n/bin/cat "${at("offline.json")}"\nexit 1\n`);
+    chmodSync(join(bin, "kubeconform"), 0o755);
+    const started = Date.now();
+    const r = slipway(["check", "--format", "json"], { cwd: work.dir, env: { PATH: bin } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.gate === "kubeconform")).toEqual([
+      {
+        gate: "kubeconform",
+        severity: "warning",
+        code: "SW-KUBECONFORM-UNREACHABLE",
+        message: `schemas unreachable: use --schema-location or rely on the embedded gate (kubeconform could not download the schema of 2 resources; first: ${url}: dial tcp: lookup raw.githubusercontent.com: no such host)`,
+        hint: expect.any(String),
+      },
+    ]);
+    expect(readFileSync(at("calls.txt"), "utf8").trimEnd().split("\n")).toHaveLength(1); // the probe; the full run never started
+    expect(report.gates.filter((g) => ["objects", "kubeconform"].includes(g.gate)).map((g) => [g.gate, g.status, g.detail])).toEqual([
+      ["objects", "passed", expect.stringContaining("Kubernetes 1.33.1")],
+      ["kubeconform", "skipped", "schemas unreachable"],
+    ]);
+    expect(r.code).toBe(0);
+  });
+
   it("output that is not kubeconform's report is a finding (exit 1), never a stack trace", () => {
     rendered();
     const bin = stub("panic: runtime error: index out of range\ngoroutine 1 [running]:", 2);
