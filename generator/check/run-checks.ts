@@ -66,7 +66,7 @@ interface GateResult extends GateRun {
 
 /** Run every gate on the tree. */
 export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise<GateReport> {
-  const structure = checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion);
+  const structure = await checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion);
   const results: [string, GateResult][] = [
     ...Object.entries(treeGates(tree, structure)),
     ["kubeconform", await kubeconformGate(tree, structure.objects, opts)],

@@ -13,7 +13,7 @@ import { checkCloudInitStructure } from "./cloud-init-structure.js";
 import { formatResource, type FindingResource } from "./finding.js";
 import { manifestLocator, type ManifestLocator } from "./manifest-position.js";
 import { describeSchemaChoice, strictSchemaSetFor } from "./strict/schema-set.js";
-import { validateStrict, type StrictProblem } from "./strict/validate.js";
+import type { StrictProblem } from "./strict/validate.js";
 
 export interface ParsedObject {
   file: string;
@@ -91,7 +91,7 @@ export function objectId(o: Record<string, unknown>): string {
  * @param kubernetesVersion the cluster's version (`spec.k3s.version`, e.g. `v1.33.4+k3s1`): objects
  *   are validated against the embedded schema set nearest it (strict/schema-set.ts)
  */
-export function checkTree(files: readonly RenderedFile[], gitopsPath: string, kubernetesVersion: string): StrictTreeCheck {
+export async function checkTree(files: readonly RenderedFile[], gitopsPath: string, kubernetesVersion: string): Promise<StrictTreeCheck> {
   const diagnostics: Diagnostic[] = [];
   const objects: ParsedObject[] = [];
   const embeddedObjects: ParsedObject[] = [];
@@ -122,14 +122,17 @@ export function checkTree(files: readonly RenderedFile[], gitopsPath: string, ku
     if (prev) diagnostics.push(error("SW-RENDER-DUPLICATE-OBJECT", `${id} is rendered twice (also in ${prev})`, { file: o.file, line: o.line }));
     else seen.set(id, o.file);
   }
-  const strict = validateObjects([...embeddedObjects, ...objects], kubernetesVersion, texts);
+  // The schema table (100 KB) loads here, not with the module: every command's module is loaded
+  // for `--help` and `--version`, and only the ones that render need it.
+  const { validateStrict } = await import("./strict/validate.js");
+  const strict = validateObjects([...embeddedObjects, ...objects], (o) => validateStrict(o, kubernetesVersion), texts);
   diagnostics.push(...strict.diagnostics, ...strict.invalid.map((p) => p.diagnostic));
   diagnostics.push(...treeIntegrity(files, objects, gitopsPath));
   return { objects, embedded: embeddedObjects, diagnostics, invalid: strict.invalid, schemas: describeSchemaChoice(strictSchemaSetFor(kubernetesVersion)) };
 }
 
 /** Every object against its strict schema; problems located in `texts` (file -> manifest text). */
-function validateObjects(objects: readonly ParsedObject[], kubernetesVersion: string, texts: ReadonlyMap<string, string>): { diagnostics: Diagnostic[]; invalid: ObjectProblem[] } {
+function validateObjects(objects: readonly ParsedObject[], validate: (obj: Record<string, unknown>) => StrictProblem[], texts: ReadonlyMap<string, string>): { diagnostics: Diagnostic[]; invalid: ObjectProblem[] } {
   const diagnostics: Diagnostic[] = [];
   const invalid: ObjectProblem[] = [];
   const locators = new Map<string, ManifestLocator>();
@@ -138,7 +141,7 @@ function validateObjects(objects: readonly ParsedObject[], kubernetesVersion: st
       diagnostics.push(error("SW-RENDER-NOT-OBJECT", "a rendered document has no apiVersion/kind", { file: o.file, line: o.line }));
       continue;
     }
-    for (const problem of validateStrict(o.obj, kubernetesVersion)) {
+    for (const problem of validate(o.obj)) {
       let locator = locators.get(o.file);
       if (!locator) locators.set(o.file, (locator = manifestLocator(texts.get(o.file) ?? "")));
       invalid.push({ object: o, problem, diagnostic: strictDiagnostic(o, problem, locator) });

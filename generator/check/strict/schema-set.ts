@@ -1,9 +1,10 @@
 /**
  * Which embedded schema set validates a cluster: the one whose Kubernetes minor is nearest the
  * cluster's (`spec.k3s.version`). Minor versions change the API (fields and kinds come and go),
- * patch releases do not, so the distance is counted in minors.
+ * patch releases do not, so the distance is counted in minors. Reads only the list of versions:
+ * the schema table itself loads with validate.ts.
  */
-import { STRICT_SCHEMAS } from "../generated/strict-schemas.js";
+import { STRICT_SCHEMA_VERSIONS as VERSIONS } from "../generated/strict-schema-versions.js";
 
 /** The schema set chosen for a version, and how well it fits. */
 export interface StrictSchemaChoice {
@@ -16,7 +17,7 @@ export interface StrictSchemaChoice {
 }
 
 /** The Kubernetes versions of the embedded sets, oldest first. */
-export const STRICT_SCHEMA_VERSIONS: readonly string[] = STRICT_SCHEMAS.sets.map((s) => s.version);
+export const STRICT_SCHEMA_VERSIONS: readonly string[] = VERSIONS;
 
 /**
  * The embedded schema set nearest a Kubernetes or K3s version: `v1.36.3+k3s1` -> 1.36.2,
