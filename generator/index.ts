@@ -6,6 +6,8 @@ export { resolve } from "./spec/resolve.js";
 export { planCluster } from "./plan/plan.js";
 export { renderPlan } from "./render/render.js";
 export { checkTree } from "./check/tree.js";
+export { validateStrict, hasStrictSchema, type StrictProblem } from "./check/strict/validate.js";
+export { strictSchemaSetFor, STRICT_SCHEMA_VERSIONS, type StrictSchemaChoice } from "./check/strict/schema-set.js";
 export { writeTree } from "./output/write.js";
 export type { Diagnostic } from "./diagnostics.js";
 export type { ClusterSpec } from "./spec/types.js";

@@ -105,7 +105,7 @@ async function renderValidated(s: SpecResult, secrets: BootstrapSecrets | undefi
   const resolved: Resolved = { ...s.resolved, repo };
   const plan = planCluster(resolved, secrets);
   const files = renderPlan(plan);
-  const checked = await checkTree(files, resolved.spec.spec.gitops.path);
+  const checked = await checkTree(files, resolved.spec.spec.gitops.path, resolved.spec.spec.k3s.version);
   // With real secrets (userdata) bootstrap/ holds them on purpose; rendered/ never may.
   const scanned = secrets ? files.filter((f) => f.path.startsWith("rendered/")) : files;
   const at = (path: string): string => (repoDir ? join(repoDir, path) : path);

@@ -1,6 +1,5 @@
 // Bundles the CLI into dist/ with esbuild. One bundle with code splitting keeps `render` fast:
-// heavy modules (kubernetes-models validators, @kubernetes/client-node, crypto) sit behind dynamic
-// imports and load only in the commands that need them.
+// each command's modules sit behind a dynamic import and load only when that command runs.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import "./generate.mjs";
@@ -16,7 +15,6 @@ await build({
   target: "node20",
   sourcemap: "linked",
   packages: "bundle",
-  external: ["@kubernetes/client-node"],
   banner: {
     // Bundled CommonJS dependencies (handlebars, ajv) call require(); give them one.
     js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);",

@@ -42,23 +42,3 @@ it("helpers throw instead of emitting nothing", () => {
 it("shq quotes for POSIX sh", () => {
   expect(shq("it's $(x) `y`")).toBe(`'it'\\''s $(x) \`y\`'`);
 });
-
-it("every Kubernetes kind the examples render has an embedded validator (CRDs of other projects aside)", async () => {
-  const { MODEL_LOADERS } = await import("../generator/check/models.js");
-  const { readTree, yamlObjects } = await import("./support/tree.js");
-  const { readdirSync } = await import("node:fs");
-  // Custom resources with no kubernetes-models package: checked by the strict CRD schemas in the
-  // golden tests and by kubeconform in `slipway check`.
-  const WITHOUT_MODEL = new Set(["cilium.io/v2/CiliumClusterwideNetworkPolicy", "helm.cattle.io/v1/HelmChart", "helm.cattle.io/v1/HelmChartConfig"]);
-  const missing = new Set<string>();
-  for (const example of readdirSync(join(ROOT, "test/cases"))) {
-    for (const [path, text] of readTree(join(ROOT, "test/cases", example))) {
-      if (!path.startsWith("rendered/")) continue;
-      for (const o of yamlObjects(text)) {
-        const key = `${String(o.apiVersion)}/${String(o.kind)}`;
-        if (!MODEL_LOADERS[key] && !WITHOUT_MODEL.has(key)) missing.add(key);
-      }
-    }
-  }
-  expect([...missing]).toEqual([]);
-});

@@ -58,11 +58,14 @@ export interface ToolOptions {
   notFoundHint: string;
   /** Stop reading (and kill the process) past this many bytes of output. @default 64 MiB */
   maxOutputBytes?: number;
+  /** Written to the tool's stdin, which is then closed. @default nothing (stdin at end of file) */
+  input?: string;
 }
 
 /**
  * Run an external checker: no shell (arguments reach it verbatim), stdin closed (a checker that
- * falls back to reading stdin must not hang), output collected, killed after `timeoutMs`.
+ * falls back to reading stdin must not hang) or fed `input` and closed, output collected, killed
+ * after `timeoutMs`.
  *
  * @throws UsageError when the binary does not exist or is not executable (ENOENT, EACCES)
  */
@@ -71,10 +74,12 @@ export function runTool(binary: string, args: readonly string[], opts: ToolOptio
   return new Promise((resolvePromise, reject) => {
     const child = spawn(binary, args, {
       cwd: opts.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
       shell: false,
     });
+    child.stdin.on("error", () => {}); // a tool that exits without reading stdin: EPIPE is not ours to report
+    child.stdin.end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let bytes = 0;

@@ -94,6 +94,46 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   );
 }
 
+/** What a gate did besides its findings. */
+export interface GateRun {
+  /** The items it checked (file names), each a passed test case in JUnit unless it has a finding. */
+  checked: string[];
+  /** Why it did not run: its tool is missing, there is nothing for it, its schemas are unreachable. */
+  skipped?: string;
+  /** What it checked against, when that matters (`Kubernetes 1.33.1 schemas`). */
+  detail?: string;
+}
+
+/** How a gate ended: failed (an error), skipped (did not run: see `detail`), or passed. */
+export type GateStatus = "passed" | "failed" | "skipped";
+
+/** One line of the "what was checked" summary every report ends with. */
+export interface GateSummary {
+  gate: string;
+  status: GateStatus;
+  /** How many items it checked. */
+  checked: number;
+  errors: number;
+  warnings: number;
+  /** Skipped: why. Otherwise what it checked against, when the gate says. */
+  detail?: string;
+}
+
+/**
+ * Every gate's outcome, in pipeline order: each gate that ran or was skipped (`runs`), and any
+ * other gate that has findings. An error fails a gate even when it was also skipped in part.
+ */
+export function summarizeGates(findings: readonly Finding[], runs: Readonly<Record<string, GateRun>>): GateSummary[] {
+  const gates = [...new Set([...Object.keys(runs), ...findings.map((f) => f.gate)])].sort(compareGates);
+  return gates.map((gate) => {
+    const run = runs[gate];
+    const { errors, warnings } = countFindings(findings.filter((f) => f.gate === gate));
+    const status: GateStatus = errors > 0 ? "failed" : run?.skipped !== undefined ? "skipped" : "passed";
+    const detail = run?.skipped ?? run?.detail;
+    return { gate, status, checked: new Set(run?.checked ?? []).size, errors, warnings, ...(detail !== undefined ? { detail } : {}) };
+  });
+}
+
 /** Counts by severity, for summaries. */
 export function countFindings(findings: readonly Finding[]): { errors: number; warnings: number } {
   let errors = 0;

@@ -1,7 +1,9 @@
 /**
  * The kubeconform gate: runs the `kubeconform` binary on rendered manifests and turns its JSON
- * report into findings. Split in two so the reading of kubeconform's output is a pure function
- * tested on genuine outputs (test fixtures), and the process handling is a thin edge:
+ * report into findings. kubeconform is a second opinion beside the embedded strict gate
+ * (strict/validate.ts), so schemas it cannot download never fail a check: that is one warning,
+ * found fast. Split in two so the reading of kubeconform's output is a pure function tested on
+ * genuine outputs (test fixtures), and the process handling is a thin edge:
  *
  * - {@link parseKubeconformJson}: stdout + exit code -> findings (pure);
  * - {@link runKubeconform}: spawn the binary (no shell, bounded time), then parse.
@@ -31,6 +33,8 @@ export interface KubeconformResult {
   findings: Finding[];
   /** null when the output had no summary or could not be read. */
   summary: KubeconformSummary | null;
+  /** True when a schema location did not answer: some or all resources were not checked. */
+  unreachable: boolean;
 }
 
 /** One entry of `resources` in kubeconform's JSON output (pkg/output/json.go, v0.7.0). */
@@ -49,6 +53,34 @@ interface KubeconformResource {
  * structured `validationErrors` say the same without the schema path (which differs per machine).
  */
 const SCHEMA_PREFIX = /^problem validating schema\. Check JSON formatting: jsonschema validation failed with '[^']*' - /;
+
+/**
+ * kubeconform's errors when a schema location does not answer (pkg/loader/http.go, v0.7.0): the
+ * request failed (no network, DNS, TLS; after its client's two retries) or got a status other than
+ * 200 and 404. A 404 is not one of them: that location has no such schema, and kubeconform tries
+ * the next.
+ */
+const DOWNLOAD_FAILED = /^(?:failed downloading schema at (\S+?): |error while downloading schema at (\S+) - )(.*)$/s;
+
+/** The one finding for schemas kubeconform could not download. */
+function unreachableFinding(why: string): Finding {
+  return {
+    gate: GATE,
+    severity: "warning",
+    code: "SW-KUBECONFORM-UNREACHABLE",
+    message: `schemas unreachable: use --schema-location or rely on the embedded gate (${why})`,
+    hint: "kubeconform downloads schemas unless every --schema-location is a local path (a copy of kubernetes-json-schema and of the CRDs catalog); the objects gate checked every object offline against the embedded strict schemas",
+  };
+}
+
+/** `https://…/deployment-apps-v1.json: dial tcp: lookup raw.githubusercontent.com: no such host`: the URL and the innermost cause. */
+function shortDownloadError(msg: string): string {
+  const m = DOWNLOAD_FAILED.exec(msg);
+  if (!m) return msg;
+  // Go wraps the cause as `Get "URL": GET URL giving up after 3 attempt(s): Get "URL": cause`.
+  const cause = m[3]!.split(/"[^"]*": /).pop()!.trim();
+  return `${m[1] ?? m[2]}: ${cause}`;
+}
 
 /**
  * Findings from kubeconform's `-output json` stdout and exit code.
@@ -85,11 +117,16 @@ export function parseKubeconformJson(stdout: string, rc: number, stderr = ""): K
         },
       ],
       summary: null,
+      unreachable: false,
     };
   }
 
-  const findings = report.resources.flatMap(findingsForResource);
-  if (rc !== 0 && !findings.some((f) => f.severity === "error")) {
+  const failed = report.resources.filter((r) => r.status === "statusError" && DOWNLOAD_FAILED.test(r.msg ?? ""));
+  const findings = report.resources.filter((r) => !failed.includes(r)).flatMap(findingsForResource);
+  if (failed.length > 0) {
+    const n = failed.length === 1 ? "1 resource" : `${failed.length} resources`;
+    findings.push(unreachableFinding(`kubeconform could not download the schema of ${n}; first: ${shortDownloadError(oneLine(failed[0]!.msg ?? ""))}`));
+  } else if (rc !== 0 && !findings.some((f) => f.severity === "error")) {
     const shown = firstLines(stderr);
     findings.push({
       gate: GATE,
@@ -99,7 +136,7 @@ export function parseKubeconformJson(stdout: string, rc: number, stderr = ""): K
       hint: "run the same kubeconform command by hand to see why it failed",
     });
   }
-  return { findings: sortFindings(findings), summary: report.summary };
+  return { findings: sortFindings(findings), summary: report.summary, unreachable: failed.length > 0 };
 }
 
 function readReport(stdout: string): { resources: KubeconformResource[]; summary: KubeconformSummary | null } | null {
@@ -220,10 +257,29 @@ export interface KubeconformOptions {
   cwd?: string;
   /** Kill kubeconform after this long. @default 120000 */
   timeoutMs?: number;
+  /**
+   * The objects to be checked (parsed), or some of them. When a schema location downloads, a
+   * stand-in for one Kubernetes kind and one custom kind among them is checked first, within
+   * {@link PROBE_TIMEOUT_MS}: without network that fails in seconds, where the whole run would
+   * retry every download (20-30 s for a cluster) and report each failure. @default [] (no probe)
+   */
+  probe?: readonly { apiVersion?: unknown; kind?: unknown }[];
+}
+
+/**
+ * How long the probe may take. kubeconform's HTTP client (hashicorp/go-retryablehttp, RetryMax 2)
+ * waits 1 s, then 2 s, between tries, and sets no connect timeout of its own: without DNS the
+ * probe fails in about 3 s, behind a firewall that drops packets it would hang.
+ */
+export const PROBE_TIMEOUT_MS = 8_000;
+
+/** True for a schema location kubeconform downloads from: `default`, or an http(s) URL template. */
+export function isRemoteSchemaLocation(location: string): boolean {
+  return location === "default" || /^https?:\/\//i.test(location);
 }
 
 /** The argument vector {@link runKubeconform} passes (exported so it can be tested and shown). */
-export function kubeconformArgs(opts: Omit<KubeconformOptions, "binary" | "cwd" | "timeoutMs">): string[] {
+export function kubeconformArgs(opts: Omit<KubeconformOptions, "binary" | "cwd" | "timeoutMs" | "probe">): string[] {
   assertKubernetesVersion(opts.kubernetesVersion);
   if (opts.dirs.length === 0) {
     // With no file argument kubeconform reads stdin; that is never what a caller means.
@@ -259,29 +315,51 @@ export function assertKubernetesVersion(version: string): void {
  */
 export async function runKubeconform(opts: KubeconformOptions): Promise<KubeconformResult> {
   const args = kubeconformArgs(opts);
+  const remote = (opts.schemaLocations ?? []).length === 0 || (opts.schemaLocations ?? []).some(isRemoteSchemaLocation);
+  if (remote) {
+    const unreachable = await probeSchemaLocations(opts);
+    if (unreachable) return { findings: [unreachable], summary: null, unreachable: true };
+  }
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const run = await runTool(opts.binary, args, {
-    cwd: opts.cwd,
-    timeoutMs,
-    notFoundHint: "install kubeconform v0.7.0 (a release binary) or pass its path with --kubeconform",
-  });
+  const run = await runTool(opts.binary, args, { cwd: opts.cwd, timeoutMs, notFoundHint: NOT_FOUND_HINT });
   if (run.timedOut) {
-    return {
-      findings: [
-        {
-          gate: GATE,
-          severity: "error",
-          code: "SW-KUBECONFORM-TIMEOUT",
-          message: `kubeconform did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`,
-          hint: "a schema location that downloads (such as `default`) can hang without network: use local schemas",
-        },
-      ],
-      summary: null,
-    };
+    const why = `kubeconform did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`;
+    // With a location that downloads, a hang is the network's doing, and the network does not decide a check.
+    if (remote) return { findings: [unreachableFinding(why)], summary: null, unreachable: true };
+    return { findings: [{ gate: GATE, severity: "error", code: "SW-KUBECONFORM-TIMEOUT", message: why, hint: "run the same kubeconform command by hand to see where it stops" }], summary: null, unreachable: false };
   }
   const result = parseKubeconformJson(run.stdout, run.rc ?? -1, describeEnd(run));
   result.findings = result.findings.map((f) => dropDocumentRelativeLine(f, opts.cwd));
   return result;
+}
+
+const NOT_FOUND_HINT = "install kubeconform v0.7.0 (a release binary) or pass its path with --kubeconform";
+
+/**
+ * kubeconform, with the run's flags, on stand-ins for one Kubernetes kind and one custom kind of
+ * `opts.probe` (read from stdin): the unreachable finding when a location did not answer, else
+ * undefined. kubeconform looks a kind up in each location in turn, so the two stand-ins reach
+ * every location the run will (a custom kind misses in the Kubernetes one first).
+ */
+async function probeSchemaLocations(opts: KubeconformOptions): Promise<Finding | undefined> {
+  const kinds = probeKinds(opts.probe ?? []);
+  if (kinds.length === 0) return undefined;
+  const input = kinds.map((k) => JSON.stringify({ ...k, metadata: { name: "slipway-probe" } })).join("\n---\n");
+  const run = await runTool(opts.binary, kubeconformArgs({ ...opts, dirs: ["-"] }), { cwd: opts.cwd, timeoutMs: PROBE_TIMEOUT_MS, notFoundHint: NOT_FOUND_HINT, input });
+  if (run.timedOut) return unreachableFinding(`kubeconform got no schema within ${PROBE_TIMEOUT_MS / 1000} s`);
+  return parseKubeconformJson(run.stdout, run.rc ?? -1, describeEnd(run)).findings.find((f) => f.code === "SW-KUBECONFORM-UNREACHABLE");
+}
+
+/** The first Kubernetes kind and the first custom kind among `objects`. */
+function probeKinds(objects: readonly { apiVersion?: unknown; kind?: unknown }[]): { apiVersion: string; kind: string }[] {
+  const isKubernetes = (apiVersion: string) => {
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "";
+    return !group.includes(".") || group.endsWith(".k8s.io");
+  };
+  const typed = objects.filter((o): o is { apiVersion: string; kind: string } => typeof o.apiVersion === "string" && typeof o.kind === "string");
+  return [typed.find((o) => isKubernetes(o.apiVersion)), typed.find((o) => !isKubernetes(o.apiVersion))]
+    .filter((o) => o !== undefined)
+    .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }));
 }
 
 /**

@@ -6,20 +6,18 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isMap, LineCounter } from "yaml";
 import type { Diagnostic } from "../diagnostics.js";
 import { compareTree, treeExists } from "../output/compare.js";
 import type { RenderedFile } from "../render/render.js";
 import { listFiles } from "../render/templates.js";
 import { loadLeakContext } from "../secrets/leak-inputs.js";
 import { loadRepoInputs } from "../secrets/repo-inputs.js";
-import { parseAllDocuments, parseOptions } from "../yaml.js";
 import { runCloudInitSchema } from "./cloud-init-schema.js";
-import { findingFromDiagnostic, formatResource, type Finding } from "./finding.js";
+import { findingFromDiagnostic, type Finding, type GateRun } from "./finding.js";
 import { runKubeconform } from "./kubeconform.js";
 import { scanSecretLeaks, type LeakContext } from "./secret-leak.js";
-import { checkTree, parseManifests, type ParsedObject } from "./tree.js";
-import { findUnknownFields, loadKubernetesModels } from "./unknown-fields.js";
+import { strictSchemaSetFor } from "./strict/schema-set.js";
+import { checkTree, parseManifests, resourceOf, type ParsedObject, type StrictTreeCheck } from "./tree.js";
 import { checkUserDataSize, type Provider } from "./user-data-size.js";
 
 /** A tree to check. */
@@ -32,6 +30,11 @@ export interface TreeUnderCheck {
   gitopsPath: string;
   /** The path to show for a tree path (relative to the working directory). */
   display: (path: string) => string;
+  /**
+   * The cluster's Kubernetes version: spec.k3s.version (`v1.33.4+k3s1`), or what `--kubernetes-version`
+   * says for a tree without a spec. The embedded gate uses the schema set nearest it.
+   */
+  kubernetesVersion: string;
 }
 
 /** How the gates run. */
@@ -43,39 +46,39 @@ export interface GateOptions {
   /** The kubeconform binary; null: not installed (the gate is skipped, with a warning). */
   kubeconform: string | null;
   schemaLocations: readonly string[];
-  kubernetesVersion: string;
+  /** kubeconform's `-kubernetes-version`; default: the embedded schema set's version for the tree. */
+  kubernetesVersion?: string;
   /** The cloud-init binary; null: not installed (skipped, with a warning). */
   cloudInit: string | null;
   /** What the secret-leak scan looks for (see {@link loadLeakInputs}). */
   leak: LeakInputs;
 }
 
-/** What the gates found, and what each checked. */
+/** What the gates found, and what each did (checked, skipped and why). */
 export interface GateReport {
   findings: Finding[];
-  checked: Record<string, string[]>;
+  runs: Record<string, GateRun>;
 }
 
-interface GateResult {
+interface GateResult extends GateRun {
   findings: Finding[];
-  checked: string[];
 }
 
 /** Run every gate on the tree. */
 export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise<GateReport> {
-  const structure = await checkTree(tree.files, tree.gitopsPath);
+  const structure = await checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion);
   const results: [string, GateResult][] = [
-    ...Object.entries(treeGates(tree, structure.diagnostics)),
-    ["objects", await unknownFieldsGate(tree, [...structure.objects, ...(structure.embedded ?? [])])],
-    ["kubeconform", await kubeconformGate(tree, opts)],
+    ...Object.entries(treeGates(tree, structure)),
+    ["kubeconform", await kubeconformGate(tree, structure.objects, opts)],
     ["cloud-init", await cloudInitSchemaGate(tree, opts)],
     ["secret-leak", secretLeakGate(tree, opts.leak)],
     ["size", sizeGate(tree, opts)],
   ];
-  const report: GateReport = { findings: [], checked: {} };
-  for (const [gate, r] of results) {
-    report.findings.push(...r.findings);
-    if (r.checked.length > 0) report.checked[gate] = [...new Set([...(report.checked[gate] ?? []), ...r.checked])];
+  const report: GateReport = { findings: [], runs: {} };
+  for (const [gate, { findings, ...run }] of results) {
+    report.findings.push(...findings);
+    const prev = report.runs[gate]; // cloud-init: the structure check, then `cloud-init schema`
+    report.runs[gate] = prev ? { ...prev, ...run, checked: [...new Set([...prev.checked, ...run.checked])] } : run;
   }
   return report;
 }
@@ -88,7 +91,7 @@ export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise
  */
 export function gateOfDiagnostic(code: string): string | undefined {
   if (SECRET_LEAK_CODES.has(code) || code.startsWith("SW-LEAK-")) return "secret-leak";
-  if (code === "SW-RENDER-INVALID-OBJECT") return "objects";
+  if (OBJECT_CODES.has(code)) return "objects";
   if (code === "SW-RENDER-CLOUD-INIT") return "cloud-init";
   if (code.startsWith("SW-RENDER-") || code.startsWith("SW-TREE-")) return "tree";
   return undefined;
@@ -96,19 +99,32 @@ export function gateOfDiagnostic(code: string): string | undefined {
 
 /** Codes of secret-leak.ts's cross-checks that do not start with SW-LEAK-. */
 const SECRET_LEAK_CODES = new Set(["SW-SEAL-CERT-MISMATCH", "SW-SEALED-SECRET-WRONG-SCOPE"]);
+/** Codes of the embedded strict gate (tree.ts). */
+const OBJECT_CODES = new Set(["SW-RENDER-INVALID-OBJECT", "SW-RENDER-UNKNOWN-FIELD", "SW-RENDER-UNKNOWN-KIND"]);
 
-/** tree, objects (model validation) and cloud-init (structure): the checks `render` runs too. */
-function treeGates(tree: TreeUnderCheck, diagnostics: readonly Diagnostic[]): Record<string, GateResult> {
+/**
+ * tree, objects (the embedded strict gate) and cloud-init (structure): the checks `render` runs
+ * too. An object's finding names its resource.
+ */
+function treeGates(tree: TreeUnderCheck, structure: StrictTreeCheck): Record<string, GateResult> {
   const manifests = tree.files.filter((f) => f.kind === "manifest").map((f) => tree.display(f.path));
   const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => tree.display(f.path));
+  const objects = structure.objects.length + structure.embedded.length;
   const out: Record<string, GateResult> = {
     tree: { findings: [], checked: tree.files.map((f) => tree.display(f.path)) },
-    objects: { findings: [], checked: manifests },
+    objects: { findings: [], checked: manifests, detail: `${objects} ${objects === 1 ? "object" : "objects"} against the embedded ${structure.schemas}` },
     "cloud-init": { findings: [], checked: nodes },
   };
-  for (const d of diagnostics) {
+  const display = (d: Diagnostic): Diagnostic => (d.file !== undefined ? { ...d, file: displayTreePath(tree, d.file) } : d);
+  const fromObjects = new Set<Diagnostic>();
+  for (const p of structure.invalid) {
+    fromObjects.add(p.diagnostic);
+    out.objects!.findings.push({ ...findingFromDiagnostic("objects", display(p.diagnostic)), resource: resourceOf(p.object.obj) });
+  }
+  for (const d of structure.diagnostics) {
+    if (fromObjects.has(d)) continue;
     const gate = gateOfDiagnostic(d.code) ?? "tree";
-    out[gate]!.findings.push(findingFromDiagnostic(gate, { ...d, ...(d.file !== undefined ? { file: displayTreePath(tree, d.file) } : {}) }));
+    out[gate]!.findings.push(findingFromDiagnostic(gate, display(d)));
   }
   return out;
 }
@@ -119,91 +135,46 @@ function displayTreePath(tree: TreeUnderCheck, path: string): string {
   return hash === -1 ? tree.display(path) : `${tree.display(path.slice(0, hash))}${path.slice(hash)}`;
 }
 
-/** Unknown fields of Kubernetes kinds, from `@kubernetes/client-node`'s model metadata. */
-async function unknownFieldsGate(tree: TreeUnderCheck, objects: readonly ParsedObject[]): Promise<GateResult> {
-  const models = await loadKubernetesModels();
-  if (!models) {
-    return {
-      findings: [skipped("objects", "@kubernetes/client-node is not installed: Kubernetes objects were not checked for unknown fields", "install the development dependencies (npm ci)")],
-      checked: [],
-    };
-  }
-  const texts = new Map(tree.files.map((f) => [f.path, f.text]));
-  const findings: Finding[] = [];
-  for (const o of objects) {
-    for (const u of findUnknownFields(o.obj, models)) {
-      const meta = (o.obj.metadata ?? {}) as Record<string, unknown>;
-      const resource = {
-        apiVersion: String(o.obj.apiVersion),
-        kind: String(o.obj.kind),
-        ...(typeof meta.name === "string" ? { name: meta.name } : {}),
-        ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}),
-      };
-      const text = texts.get(o.file); // undefined for a manifest embedded in user-data
-      const at = text !== undefined ? locateKey(text, o.line, u.segments) : undefined;
-      findings.push({
-        gate: "objects",
-        severity: "error",
-        code: "SW-CHECK-UNKNOWN-FIELD",
-        message: `${formatResource(resource)}: ${u.path}: unknown field "${u.field}"${u.suggestion ? ` (did you mean "${u.suggestion}"?)` : ""}`,
-        file: displayTreePath(tree, o.file),
-        ...(at ?? (text !== undefined ? { line: o.line } : {})),
-        resource,
-        hint: "the API server drops a field it does not know, silently: fix the spelling in cluster.yaml (values) or the template",
-      });
-    }
-  }
-  return { findings, checked: [] };
-}
-
-/** Line and column of the key at `segments` in the document that starts on `docLine`. */
-function locateKey(text: string, docLine: number, segments: readonly (string | number)[]): { line: number; col: number } | undefined {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { ...parseOptions, lineCounter: lines });
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    const start = doc.contents?.range?.[0];
-    if (start === undefined || lines.linePos(start).line !== docLine) continue;
-    const parent = segments.length > 1 ? doc.getIn(segments.slice(0, -1), true) : doc.contents;
-    if (!isMap(parent)) return undefined;
-    const key = segments[segments.length - 1];
-    const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
-    const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-    return range ? lines.linePos(range[0]) : undefined;
-  }
-  return undefined;
-}
-
-/** kubeconform -strict on rendered/, when the binary is there. */
-async function kubeconformGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
-  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [] };
+/**
+ * kubeconform -strict on rendered/, when the binary is there: a second opinion beside the
+ * embedded gate, so a location it cannot reach makes it skipped, never failed.
+ */
+async function kubeconformGate(tree: TreeUnderCheck, objects: readonly ParsedObject[], opts: GateOptions): Promise<GateResult> {
+  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [], skipped: "the tree has no rendered/" };
   if (!opts.kubeconform) {
+    const why = "kubeconform not found on PATH";
     return {
-      findings: [skipped("kubeconform", "kubeconform not found on PATH: rendered manifests were not checked against the Kubernetes and CRD schemas", "install kubeconform v0.7.0, or pass its path with --kubeconform")],
+      findings: [skipped("kubeconform", `${why}: rendered manifests were checked by the embedded strict gate only`, "install kubeconform v0.7.0, or pass its path with --kubeconform")],
       checked: [],
+      skipped: why,
     };
   }
+  const kubernetesVersion = opts.kubernetesVersion ?? strictSchemaSetFor(tree.kubernetesVersion).version;
   const result = await runKubeconform({
     binary: opts.kubeconform,
     dirs: ["rendered"],
     cwd: tree.root,
     schemaLocations: opts.schemaLocations,
-    kubernetesVersion: opts.kubernetesVersion,
+    kubernetesVersion,
+    probe: objects.filter((o) => o.file.startsWith("rendered/")).map((o) => o.obj),
   });
   return {
     findings: result.findings.map((f) => (f.file !== undefined ? { ...f, file: tree.display(f.file) } : f)),
-    checked: tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
+    checked: result.unreachable ? [] : tree.files.filter((f) => f.path.startsWith("rendered/") && f.kind === "manifest").map((f) => tree.display(f.path)),
+    ...(result.unreachable ? { skipped: "schemas unreachable" } : { detail: `Kubernetes ${kubernetesVersion}` }),
   };
 }
 
 /** `cloud-init schema` on every node's user-data, when cloud-init is installed. */
 async function cloudInitSchemaGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
   const nodes = tree.files.filter((f) => f.kind === "cloud-init");
-  if (nodes.length === 0) return { findings: [], checked: [] };
+  if (nodes.length === 0) return { findings: [], checked: [], skipped: "the tree has no user-data" };
   const binary = opts.cloudInit;
   if (!binary) {
     return {
       findings: [skipped("cloud-init", "cloud-init not found on PATH: user-data was not checked with `cloud-init schema` (only Slipway's offline structure check ran)", "install cloud-init 22.2 or later (Debian/Ubuntu: apt-get install cloud-init)")],
       checked: [],
+      skipped: "cloud-init not found on PATH (only the offline structure check ran)",
     };
   }
   const findings: Finding[] = [];
@@ -250,6 +221,7 @@ function sizeGate(tree: TreeUnderCheck, opts: GateOptions): GateResult {
   return {
     findings: nodes.flatMap((f) => checkUserDataSize(f.path, f.text, opts.provider, opts.sealingKeys, tree.display(f.path))),
     checked: nodes.map((f) => tree.display(f.path)),
+    ...(nodes.length === 0 ? { skipped: "the tree has no user-data" } : { detail: `${opts.provider} budget` }),
   };
 }
 

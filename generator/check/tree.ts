@@ -1,15 +1,19 @@
 /**
  * Re-parses every rendered file and checks the tree as a whole: one object per
- * apiVersion/kind/namespace/name, embedded validation, every Application path present, no orphan
- * folder, and cloud-init that cloud-init will accept. Problems here are bugs or hostile values
- * that slipped through: nothing is written when any is found.
+ * apiVersion/kind/namespace/name, every object against its strict Kubernetes schema (the embedded
+ * gate, strict/validate.ts), every Application path present, no orphan folder, and cloud-init that
+ * cloud-init will accept. Problems here are bugs or hostile values that slipped through: nothing
+ * is written when any is found.
  */
 import { parseAllDocuments } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { RenderedFile } from "../render/render.js";
 import { parseOptions } from "../yaml.js";
-import { validateWithModel } from "./models.js";
 import { checkCloudInitStructure } from "./cloud-init-structure.js";
+import { formatResource, type FindingResource } from "./finding.js";
+import { manifestLocator, type ManifestLocator } from "./manifest-position.js";
+import { describeSchemaChoice, strictSchemaSetFor } from "./strict/schema-set.js";
+import type { StrictProblem } from "./strict/validate.js";
 
 export interface ParsedObject {
   file: string;
@@ -23,6 +27,23 @@ export interface TreeCheck {
   /** Objects cloud-init drops into K3s's auto-deploy directory (file: `bootstrap/NODE.yaml#PATH`). */
   embedded?: ParsedObject[];
   diagnostics: Diagnostic[];
+}
+
+/** One strict-schema problem of one object, and the diagnostic that reports it. */
+export interface ObjectProblem {
+  object: ParsedObject;
+  problem: StrictProblem;
+  /** Also in {@link StrictTreeCheck.diagnostics}. */
+  diagnostic: Diagnostic;
+}
+
+/** The tree check with what the strict gate found and which schemas it used. */
+export interface StrictTreeCheck extends TreeCheck {
+  embedded: ParsedObject[];
+  /** Every strict-schema problem, for reports that name the resource. */
+  invalid: ObjectProblem[];
+  /** `Kubernetes 1.33.1 schemas`, as {@link describeSchemaChoice} says it. */
+  schemas: string;
 }
 
 /** Parses all YAML documents of a file; syntax or duplicate-key problems become diagnostics. */
@@ -64,25 +85,33 @@ export function objectId(o: Record<string, unknown>): string {
   return `${String(o.apiVersion)}/${String(o.kind)}/${String(m.namespace ?? "")}/${String(m.name ?? "")}`;
 }
 
-/** The full tree check run before every write. */
-export async function checkTree(files: readonly RenderedFile[], gitopsPath: string): Promise<TreeCheck> {
+/**
+ * The full tree check run before every write.
+ *
+ * @param kubernetesVersion the cluster's version (`spec.k3s.version`, e.g. `v1.33.4+k3s1`): objects
+ *   are validated against the embedded schema set nearest it (strict/schema-set.ts)
+ */
+export async function checkTree(files: readonly RenderedFile[], gitopsPath: string, kubernetesVersion: string): Promise<StrictTreeCheck> {
   const diagnostics: Diagnostic[] = [];
   const objects: ParsedObject[] = [];
   const embeddedObjects: ParsedObject[] = [];
+  const texts = new Map<string, string>();
   for (const f of files) {
     if (f.kind === "manifest") {
       const parsed = parseManifests(f.path, f.text, f.app);
       diagnostics.push(...parsed.diagnostics);
       objects.push(...parsed.objects);
+      texts.set(f.path, f.text);
     } else if (f.kind === "cloud-init") {
       const ci = checkCloudInitStructure(f.path, f.text);
       diagnostics.push(...ci.diagnostics);
       // Manifests that cloud-init drops into K3s's auto-deploy dir are Kubernetes objects too.
       for (const embedded of ci.manifests) {
-        const parsed = parseManifests(`${f.path}#${embedded.path}`, embedded.content);
+        const file = `${f.path}#${embedded.path}`;
+        const parsed = parseManifests(file, embedded.content);
         diagnostics.push(...parsed.diagnostics);
         embeddedObjects.push(...parsed.objects);
-        for (const o of parsed.objects) diagnostics.push(...(await validateObject(o)));
+        texts.set(file, embedded.content);
       }
     }
   }
@@ -92,19 +121,71 @@ export async function checkTree(files: readonly RenderedFile[], gitopsPath: stri
     const prev = seen.get(id);
     if (prev) diagnostics.push(error("SW-RENDER-DUPLICATE-OBJECT", `${id} is rendered twice (also in ${prev})`, { file: o.file, line: o.line }));
     else seen.set(id, o.file);
-    diagnostics.push(...(await validateObject(o)));
   }
+  // The schema table (100 KB) loads here, not with the module: every command's module is loaded
+  // for `--help` and `--version`, and only the ones that render need it.
+  const { validateStrict } = await import("./strict/validate.js");
+  const strict = validateObjects([...embeddedObjects, ...objects], (o) => validateStrict(o, kubernetesVersion), texts);
+  diagnostics.push(...strict.diagnostics, ...strict.invalid.map((p) => p.diagnostic));
   diagnostics.push(...treeIntegrity(files, objects, gitopsPath));
-  return { objects, embedded: embeddedObjects, diagnostics };
+  return { objects, embedded: embeddedObjects, diagnostics, invalid: strict.invalid, schemas: describeSchemaChoice(strictSchemaSetFor(kubernetesVersion)) };
 }
 
-async function validateObject(o: ParsedObject): Promise<Diagnostic[]> {
-  const obj = o.obj;
-  if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") {
-    return [error("SW-RENDER-NOT-OBJECT", "a rendered document has no apiVersion/kind", { file: o.file, line: o.line })];
+/** Every object against its strict schema; problems located in `texts` (file -> manifest text). */
+function validateObjects(objects: readonly ParsedObject[], validate: (obj: Record<string, unknown>) => StrictProblem[], texts: ReadonlyMap<string, string>): { diagnostics: Diagnostic[]; invalid: ObjectProblem[] } {
+  const diagnostics: Diagnostic[] = [];
+  const invalid: ObjectProblem[] = [];
+  const locators = new Map<string, ManifestLocator>();
+  for (const o of objects) {
+    if (typeof o.obj.apiVersion !== "string" || typeof o.obj.kind !== "string") {
+      diagnostics.push(error("SW-RENDER-NOT-OBJECT", "a rendered document has no apiVersion/kind", { file: o.file, line: o.line }));
+      continue;
+    }
+    for (const problem of validate(o.obj)) {
+      let locator = locators.get(o.file);
+      if (!locator) locators.set(o.file, (locator = manifestLocator(texts.get(o.file) ?? "")));
+      invalid.push({ object: o, problem, diagnostic: strictDiagnostic(o, problem, locator) });
+    }
   }
-  const problem = await validateWithModel(obj);
-  return problem ? [error("SW-RENDER-INVALID-OBJECT", `${obj.kind} ${objectId(obj)} is invalid: ${problem}`, { file: o.file, line: o.line })] : [];
+  return { diagnostics, invalid };
+}
+
+/** The Kubernetes object a parsed document is, as far as its apiVersion, kind and metadata say. */
+export function resourceOf(obj: Record<string, unknown>): FindingResource {
+  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+  return {
+    apiVersion: String(obj.apiVersion),
+    kind: String(obj.kind),
+    ...(typeof meta.name === "string" ? { name: meta.name } : {}),
+    ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}),
+  };
+}
+
+/**
+ * A strict-schema problem as a diagnostic, worded like kubeconform (`Deployment web/web: at
+ * '/spec': additional properties 'replica' not allowed`), at the offending key's line and column.
+ */
+function strictDiagnostic(o: ParsedObject, p: StrictProblem, locate: ManifestLocator): Diagnostic {
+  const who = formatResource(resourceOf(o.obj));
+  if (p.keyword === "schema") {
+    return error("SW-RENDER-UNKNOWN-KIND", `${who}: ${p.message} (${String(o.obj.apiVersion)}) among the embedded strict schemas`, {
+      file: o.file,
+      line: o.line,
+      hint: "Slipway validates every object it writes against an embedded strict schema, and has none for this kind: add it to KINDS in scripts/generate-kube-validators.mjs and run that script (kubeconform, too, fails on a kind it has no schema for)",
+    });
+  }
+  const unknownKey = p.key !== undefined;
+  const segments = unknownKey ? [...p.segments, p.key!] : p.segments;
+  const at = (segments.length > 0 ? locate(o.line, segments, { key: unknownKey || typeof segments[segments.length - 1] === "string" }) : undefined) ?? { line: o.line };
+  const suggestion = p.suggestion !== undefined ? ` (did you mean '${p.suggestion}'?)` : "";
+  const causes = p.causes?.length ? `: ${p.causes.join("; ")}` : "";
+  return error(unknownKey ? "SW-RENDER-UNKNOWN-FIELD" : "SW-RENDER-INVALID-OBJECT", `${who}: at '${p.path || "/"}': ${p.message}${suggestion}${causes}`, {
+    file: o.file,
+    ...at,
+    hint: unknownKey
+      ? "the API server drops a field it does not know, silently: fix the spelling in cluster.yaml (values) or the template"
+      : "the API server would reject this object: fix the value in cluster.yaml (values) or the template",
+  });
 }
 
 /** Every Application path in this repo exists in the tree; every manifests/ folder has an Application. */

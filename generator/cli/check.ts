@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../diagnostics.js";
 import { findCloudInit } from "../check/cloud-init-schema.js";
-import { findingFromDiagnostic, type Finding } from "../check/finding.js";
+import { findingFromDiagnostic, summarizeGates, type Finding, type GateRun } from "../check/finding.js";
 import { assertKubernetesVersion, findKubeconform, probeKubeconform } from "../check/kubeconform.js";
 import { gateOfDiagnostic, gitopsPathOf, loadLeakInputs, readTreeFiles, runGates, staleTreeFindings, type GateOptions, type TreeUnderCheck } from "../check/run-checks.js";
+import { STRICT_SCHEMA_VERSIONS } from "../check/strict/schema-set.js";
 import { countSealingKeys, isProvider, USER_DATA_BUDGETS, type Provider } from "../check/user-data-size.js";
 import { getReporter, REPORT_FORMATS } from "../output/report/index.js";
 import { writeTree } from "../output/write.js";
@@ -24,7 +25,7 @@ interface CheckOpts {
   provider?: string;
   kubeconform?: string;
   schemaLocation?: string[];
-  kubernetesVersion: string;
+  kubernetesVersion?: string;
   format: string;
 }
 
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     .summary("run every gate on the spec and the rendered tree; report all findings at once")
     .description(
       [
-        "Runs every gate and reports all findings at once: the spec (schema and rules); the tree (YAML, duplicates, every Application path present, no orphan folder, not stale against a fresh render); every object (kubernetes-models validation, and unknown fields of Kubernetes kinds from @kubernetes/client-node's model metadata); kubeconform -strict when the binary is on PATH or given with --kubeconform; `cloud-init schema` on every node's user-data when cloud-init is installed; the secret-leak scan; and each node's full user-data (secrets filled in, estimated) against the provider's size budget.",
+        "Runs every gate and reports all findings at once: the spec (schema and rules); the tree (YAML, duplicates, every Application path present, no orphan folder, not stale against a fresh render); every object against its strict Kubernetes or CRD schema, embedded in Slipway (as strict as kubeconform -strict: unknown fields at any depth, types, enums, required fields; no network, no external program), from the schema set nearest the cluster's Kubernetes version; kubeconform -strict as a second opinion when the binary is on PATH or given with --kubeconform (schemas it cannot download make it skipped, not failed); `cloud-init schema` on every node's user-data when cloud-init is installed; the secret-leak scan; and each node's full user-data (secrets filled in, estimated) against the provider's size budget.",
+        "Every report ends with each gate's result: passed, skipped (and why) or failed.",
         "With a spec, the gates run on a fresh render (what the commit-back on main would commit). With --tree DIR, they run on an existing tree without a spec.",
         "Exit 0 when there is no error (warnings, such as a gate skipped because its tool is missing, do not fail), 1 when any gate found an error, 2 for a usage error.",
       ].join("\n\n"),
@@ -45,7 +47,7 @@ export function register(program: Command): void {
     .option("--provider <name>", `user-data size budget: ${Object.keys(USER_DATA_BUDGETS).join(", ")} (default: spec.hosts.provider, or generic with --tree)`)
     .option("--kubeconform <path>", "the kubeconform binary (default: kubeconform on PATH; the gate is skipped when there is none)")
     .option("--schema-location <location>", "kubeconform -schema-location, repeatable; replaces the defaults (`default` and the CRDs catalog): name `default` again to keep it", collect)
-    .option("--kubernetes-version <x.y.z>", "Kubernetes version kubeconform validates against", "1.33.1")
+    .option("--kubernetes-version <x.y.z>", `Kubernetes version to validate against: the embedded gate uses its nearest schema set (${STRICT_SCHEMA_VERSIONS.join(", ")}), kubeconform this version (default: the set nearest spec.k3s.version; ${STRICT_SCHEMA_VERSIONS[0]} with --tree)`)
     .option("--format <format>", REPORT_FORMATS.join(", "), "text")
     .addHelpText(
       "after",
@@ -57,19 +59,20 @@ export function register(program: Command): void {
       if (opts.provider !== undefined && !isProvider(opts.provider)) {
         throw new UsageError(`unknown --provider "${opts.provider}"`, `use one of: ${Object.keys(USER_DATA_BUDGETS).join(", ")}`);
       }
-      assertKubernetesVersion(opts.kubernetesVersion);
+      if (opts.kubernetesVersion !== undefined) assertKubernetesVersion(opts.kubernetesVersion);
       const kubeconform = findKubeconform(opts.kubeconform);
       if (kubeconform) await probeKubeconform(kubeconform);
-      const gateOptions = {
+      const gateOptions: ToolOptions = {
         kubeconform,
         cloudInit: findCloudInit(),
         schemaLocations: opts.schemaLocation ?? DEFAULT_SCHEMA_LOCATIONS,
-        kubernetesVersion: opts.kubernetesVersion,
+        ...(opts.kubernetesVersion !== undefined ? { kubernetesVersion: opts.kubernetesVersion } : {}),
       };
       const provider = opts.provider as Provider | undefined;
-      const { findings, checked } = opts.tree !== undefined ? await checkTreeDir(resolve(opts.tree), provider, gateOptions) : await checkSpec(spec, opts.out, provider, gateOptions);
+      const { findings, runs } = opts.tree !== undefined ? await checkTreeDir(resolve(opts.tree), provider, gateOptions) : await checkSpec(spec, opts.out, provider, gateOptions);
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-      out(reporter.format(findings, { title: "slipway check", color, checked }));
+      const checked = Object.fromEntries(Object.entries(runs).map(([gate, run]) => [gate, run.checked]));
+      out(reporter.format(findings, { title: "slipway check", color, checked, gates: summarizeGates(findings, runs) }));
       return findings.some((f) => f.severity === "error") ? 1 : 0;
     }));
 }
@@ -79,7 +82,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 type ToolOptions = Omit<GateOptions, "provider" | "sealingKeys" | "leak">;
-type Report = { findings: Finding[]; checked: Record<string, string[]> };
+type Report = { findings: Finding[]; runs: Record<string, GateRun> };
 
 /** `--tree DIR`: the gates on a tree on disk. */
 async function checkTreeDir(dir: string, provider: Provider | undefined, tools: ToolOptions): Promise<Report> {
@@ -87,7 +90,8 @@ async function checkTreeDir(dir: string, provider: Provider | undefined, tools: 
     throw new UsageError(`${displayPath(dir)} is not a Slipway tree: it has neither rendered/ nor bootstrap/`, "pass the directory that holds rendered/ and bootstrap/ (where `slipway render` wrote them)");
   }
   const files = readTreeFiles(dir);
-  const tree: TreeUnderCheck = { root: dir, files, gitopsPath: gitopsPathOf(files), display: (p) => displayPath(join(dir, p)) };
+  const kubernetesVersion = tools.kubernetesVersion ?? STRICT_SCHEMA_VERSIONS[0]!;
+  const tree: TreeUnderCheck = { root: dir, files, gitopsPath: gitopsPathOf(files), display: (p) => displayPath(join(dir, p)), kubernetesVersion };
   return runGates(tree, { ...tools, provider: provider ?? "generic", sealingKeys: countSealingKeys(dir), leak: await loadLeakInputs(dir, process.env) });
 }
 
@@ -111,21 +115,23 @@ async function checkSpec(spec: string | undefined, outOpt: string | undefined, p
     leak: await loadLeakInputs(repoDir, process.env),
   };
   const display = (p: string) => displayPath(join(outDir, p));
-  const checked: Record<string, string[]> = { spec: [displayPath(file)] };
+  const runs: Record<string, GateRun> = { spec: { checked: [displayPath(file)] } };
+  // The cluster's version decides the embedded schema set; an explicit --kubernetes-version wins.
+  const kubernetesVersion = tools.kubernetesVersion ?? r.spec?.spec.k3s.version ?? STRICT_SCHEMA_VERSIONS[0]!;
 
   if (!r.files || !r.resolved) {
-    if (!isTreeDir(outDir)) return { findings: specFindings, checked };
+    if (!isTreeDir(outDir)) return { findings: specFindings, runs };
     const files = readTreeFiles(outDir);
-    const report = await runGates({ root: outDir, files, gitopsPath: gitopsPathOf(files), display }, options);
-    return { findings: [...specFindings, ...report.findings], checked: { ...checked, ...report.checked } };
+    const report = await runGates({ root: outDir, files, gitopsPath: gitopsPathOf(files), display, kubernetesVersion }, options);
+    return { findings: [...specFindings, ...report.findings], runs: { ...runs, ...report.runs } };
   }
 
   const stale = staleTreeFindings(outDir, r.files, display);
   const tmp = mkdtempSync(join(tmpdir(), "slipway-check-"));
   try {
     writeTree(tmp, r.files);
-    const report = await runGates({ root: tmp, files: r.files, gitopsPath: r.resolved.spec.spec.gitops.path, display }, options);
-    return { findings: [...specFindings, ...stale, ...report.findings], checked: { ...checked, ...report.checked } };
+    const report = await runGates({ root: tmp, files: r.files, gitopsPath: r.resolved.spec.spec.gitops.path, display, kubernetesVersion }, options);
+    return { findings: [...specFindings, ...stale, ...report.findings], runs: { ...runs, ...report.runs } };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

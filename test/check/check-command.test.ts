@@ -24,6 +24,7 @@ interface JsonFinding {
 interface JsonReport {
   version: number;
   findings: JsonFinding[];
+  gates: { gate: string; status: string; checked: number; errors: number; warnings: number; detail?: string }[];
   summary: { errors: number; warnings: number };
 }
 
@@ -89,6 +90,54 @@ describe("a clean tree", () => {
   });
 });
 
+describe("a passing check says what it checked", () => {
+  // No kubeconform, no cloud-init: two gates skipped, the rest passed, each with its result.
+  const run = (format: string) => slipway(["check", "--format", format], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+
+  it("json: every gate with its status, what it checked, and why a skipped one was skipped", () => {
+    rendered();
+    const r = run("json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.gates.map((g) => [g.gate, g.status, g.detail])).toEqual([
+      ["spec", "passed", undefined],
+      ["tree", "passed", undefined],
+      ["objects", "passed", expect.stringMatching(/^\d+ objects against the embedded Kubernetes 1\.33\.1 schemas$/)],
+      ["kubeconform", "skipped", "kubeconform not found on PATH"],
+      ["cloud-init", "skipped", "cloud-init not found on PATH (only the offline structure check ran)"],
+      ["secret-leak", "passed", undefined],
+      ["size", "passed", "hetzner budget"],
+    ]);
+    expect(report.gates.find((g) => g.gate === "tree")!.checked).toBeGreaterThan(10);
+  });
+
+  it("text: a `gates:` block before the closing count", () => {
+    rendered();
+    const r = run("text");
+    expect(r.code).toBe(0);
+    const block = r.stdout.slice(r.stdout.indexOf("\ngates:\n") + 1, r.stdout.lastIndexOf("\n\n"));
+    expect(block.split("\n").map((l) => l.replace(/\d+ files/, "N files").replace(/\d+ objects/, "N objects"))).toEqual([
+      "gates:",
+      "  spec         passed   1 file, 1 warning",
+      "  tree         passed   N files",
+      "  objects      passed   N files; N objects against the embedded Kubernetes 1.33.1 schemas",
+      "  kubeconform  skipped  kubeconform not found on PATH",
+      "  cloud-init   skipped  cloud-init not found on PATH (only the offline structure check ran)",
+      "  secret-leak  passed   N files",
+      "  size         passed   1 file; hetzner budget",
+    ]);
+  });
+
+  it("junit: a skipped gate is a skipped test case saying why; every suite carries its status", () => {
+    rendered();
+    const r = run("junit");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/<testsuites name="slipway check" tests="\d+" failures="0" errors="0" skipped="2">/);
+    expect(r.stdout).toContain('<testsuite name="kubeconform" tests="2" failures="0" errors="0" skipped="1">\n    <properties>\n      <property name="status" value="skipped"/>\n      <property name="detail" value="kubeconform not found on PATH"/>\n    </properties>\n    <testcase classname="slipway.kubeconform" name="kubeconform">\n      <skipped message="kubeconform not found on PATH"/>\n    </testcase>');
+    expect(r.stdout).toMatch(/<testsuite name="objects" tests="\d+" failures="0" errors="0" skipped="0">\n    <properties>\n      <property name="status" value="passed"\/>\n      <property name="detail" value="\d+ objects against the embedded Kubernetes 1.33.1 schemas"\/>/);
+  });
+});
+
 describe("each gate fails for its reason", () => {
   it("spec: a validation error is reported with its position, and the committed tree is still checked", () => {
     rendered();
@@ -101,7 +150,7 @@ describe("each gate fails for its reason", () => {
     expect(r.findings.map((f) => f.code)).toContain("SW-TREE-ORPHAN-FOLDER");
   });
 
-  it("objects: a misspelled field of a Kubernetes kind -> unknown field, did you mean, at its line", () => {
+  it("objects: a misspelled field of a Kubernetes kind -> the embedded strict gate, did you mean, at its line", () => {
     rendered();
     const deployment = [
       "apiVersion: apps/v1",
@@ -122,8 +171,8 @@ describe("each gate fails for its reason", () => {
       {
         gate: "objects",
         severity: "error",
-        code: "SW-CHECK-UNKNOWN-FIELD",
-        message: 'Deployment web/web: spec.replica: unknown field "replica" (did you mean "replicas"?)',
+        code: "SW-RENDER-UNKNOWN-FIELD",
+        message: "Deployment web/web: at '/spec': additional properties 'replica' not allowed (did you mean 'replicas'?)",
         file: "rendered/manifests/storage/web.yaml",
         line: 6,
         col: 3,
@@ -133,13 +182,33 @@ describe("each gate fails for its reason", () => {
     ]);
   });
 
-  it("objects: kubernetes-models validation of a wrong type", () => {
+  it("objects: a wrong type, at its key, with no network and no kubeconform", () => {
     rendered();
     const file = at("rendered/manifests/storage/pv-prometheus-data.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("  accessModes:\n    - ReadWriteOnce", "  accessModes: ReadWriteOnce"));
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, text.replace("  accessModes:\n    - ReadWriteOnce", "  accessModes: ReadWriteOnce"));
+    const r = check(TREE, { PATH: "/nonexistent" });
+    expect(r.code).toBe(1);
+    expect(errors(r.findings)).toMatchObject([
+      {
+        gate: "objects",
+        code: "SW-RENDER-INVALID-OBJECT",
+        message: "PersistentVolume prometheus-data: at '/spec/accessModes': got string, want null or array",
+        file: "rendered/manifests/storage/pv-prometheus-data.yaml",
+        line: text.split("\n").findIndex((l) => l === "  accessModes:") + 1,
+        col: 3,
+      },
+    ]);
+  });
+
+  it("objects: a kind with no embedded schema is an error, as in kubeconform", () => {
+    rendered();
+    writeFileSync(at("rendered/manifests/storage/widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: web}\nspec: {size: 3}\n");
     const r = check(TREE);
     expect(r.code).toBe(1);
-    expect(errors(r.findings)).toMatchObject([{ gate: "objects", code: "SW-RENDER-INVALID-OBJECT", file: "rendered/manifests/storage/pv-prometheus-data.yaml" }]);
+    expect(errors(r.findings)).toMatchObject([
+      { gate: "objects", code: "SW-RENDER-UNKNOWN-KIND", message: "Widget web/w: could not find schema for Widget (example.com/v1) among the embedded strict schemas", file: "rendered/manifests/storage/widget.yaml", line: 1 },
+    ]);
   });
 
   it("tree: an orphan manifests folder and an Application whose path is missing", () => {
@@ -285,6 +354,37 @@ describe("kubeconform gate", () => {
     const kc = r.findings.filter((f) => f.gate === "kubeconform");
     expect(kc.map((f) => f.code)).toEqual(["SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-INVALID", "SW-KUBECONFORM-DUPLICATE-KEY", "SW-KUBECONFORM-MISSING-SCHEMA"]);
     expect(kc[2]!.message).toBe("Deployment web: at '/spec': additional properties 'replica' not allowed");
+  });
+
+  it("kubeconform on PATH but no network: ONE finding, found fast, and the check still passes on the embedded gate", () => {
+    rendered();
+    const bin = at("offline-bin");
+    mkdirSync(bin);
+    // What kubeconform v0.7.0 prints for each object when it cannot download schemas (pkg/loader/http.go).
+    const url = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.33.1-standalone-strict/namespace-v1.json";
+    const failure = { filename: "stdin", kind: "Namespace", name: "slipway-probe", version: "v1", status: "statusError", msg: `failed downloading schema at ${url}: Get "${url}": GET ${url} giving up after 3 attempt(s): Get "${url}": dial tcp: lookup raw.githubusercontent.com: no such host` };
+    writeFileSync(at("offline.json"), JSON.stringify({ resources: [failure, { ...failure, kind: "Application", version: "argoproj.io/v1alpha1" }], summary: { valid: 0, invalid: 0, errors: 2, skipped: 0 } }));
+    writeFileSync(join(bin, "kubeconform"), `#!/bin/sh\n[ "$1" = -v ] && { echo v0.7.0; exit 0; }\necho "$*" >> "${at("calls.txt")}"\n/bin/cat "${at("offline.json")}"\nexit 1\n`);
+    chmodSync(join(bin, "kubeconform"), 0o755);
+    const started = Date.now();
+    const r = slipway(["check", "--format", "json"], { cwd: work.dir, env: { PATH: bin } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.gate === "kubeconform")).toEqual([
+      {
+        gate: "kubeconform",
+        severity: "warning",
+        code: "SW-KUBECONFORM-UNREACHABLE",
+        message: `schemas unreachable: use --schema-location or rely on the embedded gate (kubeconform could not download the schema of 2 resources; first: ${url}: dial tcp: lookup raw.githubusercontent.com: no such host)`,
+        hint: expect.any(String),
+      },
+    ]);
+    expect(readFileSync(at("calls.txt"), "utf8").trimEnd().split("\n")).toHaveLength(1); // the probe; the full run never started
+    expect(report.gates.filter((g) => ["objects", "kubeconform"].includes(g.gate)).map((g) => [g.gate, g.status, g.detail])).toEqual([
+      ["objects", "passed", expect.stringContaining("Kubernetes 1.33.1")],
+      ["kubeconform", "skipped", "schemas unreachable"],
+    ]);
+    expect(r.code).toBe(0);
   });
 
   it("output that is not kubeconform's report is a finding (exit 1), never a stack trace", () => {

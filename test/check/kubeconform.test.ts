@@ -13,6 +13,7 @@ import type { Finding } from "../../generator/check/finding.js";
 import { findExecutable } from "../../generator/check/external-tool.js";
 import {
   findKubeconform,
+  isRemoteSchemaLocation,
   kubeconformArgs,
   parseKubeconformJson,
   runKubeconform,
@@ -92,12 +93,12 @@ describe.skipIf(!haveFixtures)("parseKubeconformJson on genuine kubeconform v0.7
   });
 
   it("valid-only.json: a clean run (no summary without -summary)", () => {
-    expect(parseKubeconformJson(read("valid-only.json"), rcOf("valid-only.rc"))).toEqual({ findings: [], summary: null });
+    expect(parseKubeconformJson(read("valid-only.json"), rcOf("valid-only.rc"))).toEqual({ findings: [], summary: null, unreachable: false });
   });
 
   it("missing-ignored.json: a missing schema under -ignore-missing-schemas is not a finding", () => {
     expect(rcOf("missing-ignored.rc")).toBe(0);
-    expect(parseKubeconformJson(read("missing-ignored.json"), 0)).toEqual({ findings: [], summary: null });
+    expect(parseKubeconformJson(read("missing-ignored.json"), 0)).toEqual({ findings: [], summary: null, unreachable: false });
   });
 });
 
@@ -141,6 +142,60 @@ describe("parseKubeconformJson on other output", () => {
     expect(findings.map((f) => [f.code, f.message])).toEqual([
       ["SW-KUBECONFORM-EXIT", "kubeconform exited with code 1 but reported no invalid resource: failed initialising validator"],
     ]);
+  });
+});
+
+/**
+ * What kubeconform v0.7.0 reports for a resource whose schema it cannot download: the message of
+ * pkg/loader/http.go (`failed downloading schema at URL: ERR`), ERR being what its retrying HTTP
+ * client gives up with after three tries (here: no DNS).
+ */
+export function downloadFailure(filename: string, kind: string, name: string, file: string): Record<string, unknown> {
+  const url = `https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.33.1-standalone-strict/${file}`;
+  const err = `Get "${url}": GET ${url} giving up after 3 attempt(s): Get "${url}": dial tcp: lookup raw.githubusercontent.com: no such host`;
+  return { filename, kind, name, version: "v1", status: "statusError", msg: `failed downloading schema at ${url}: ${err}` };
+}
+
+describe("parseKubeconformJson without network", () => {
+  const resources = [
+    downloadFailure("rendered/a.yaml", "ConfigMap", "a", "configmap-v1.json"),
+    downloadFailure("rendered/b.yaml", "Namespace", "b", "namespace-v1.json"),
+    { filename: "rendered/c.yaml", kind: "Widget", name: "w", version: "example.com/v1", status: "statusError", msg: "could not find schema for Widget" },
+  ];
+
+  it("schemas it could not download are ONE warning, not one 600-character error per object", () => {
+    const r = parseKubeconformJson(JSON.stringify({ resources: resources.slice(0, 2), summary: { valid: 0, invalid: 0, errors: 2, skipped: 0 } }), 1);
+    expect((resources[0]!.msg as string).length).toBeGreaterThan(400);
+    expect(r.unreachable).toBe(true);
+    expect(r.findings).toEqual([
+      {
+        gate: "kubeconform",
+        severity: "warning",
+        code: "SW-KUBECONFORM-UNREACHABLE",
+        message:
+          "schemas unreachable: use --schema-location or rely on the embedded gate (kubeconform could not download the schema of 2 resources; first: https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.33.1-standalone-strict/configmap-v1.json: dial tcp: lookup raw.githubusercontent.com: no such host)",
+        hint: expect.stringContaining("the objects gate checked every object offline"),
+      },
+    ]);
+  });
+
+  it("a schema the location answered 404 for is still an error (the server said so, not the network)", () => {
+    const r = parseKubeconformJson(JSON.stringify({ resources }), 1);
+    expect(r.findings.map((f) => [f.severity, f.code, f.file])).toEqual([
+      ["warning", "SW-KUBECONFORM-UNREACHABLE", undefined],
+      ["error", "SW-KUBECONFORM-MISSING-SCHEMA", "rendered/c.yaml"],
+    ]);
+  });
+
+  it("an HTTP status other than 200 and 404 counts as unreachable too", () => {
+    const msg = "error while downloading schema at https://example.com/s/configmap-v1.json - received HTTP status 503";
+    const r = parseKubeconformJson(JSON.stringify({ resources: [{ filename: "a.yaml", kind: "ConfigMap", status: "statusError", msg }] }), 1);
+    expect(r.findings.map((f) => f.message)).toEqual(["schemas unreachable: use --schema-location or rely on the embedded gate (kubeconform could not download the schema of 1 resource; first: https://example.com/s/configmap-v1.json: received HTTP status 503)"]);
+  });
+
+  it("only `default` and http(s) locations download", () => {
+    expect(["default", "https://x/{{.Group}}.json", "HTTP://x"].map(isRemoteSchemaLocation)).toEqual([true, true, true]);
+    expect(["/s/{{.ResourceKind}}.json", "schemas/{{.Group}}.json", "file:///s"].map(isRemoteSchemaLocation)).toEqual([false, false, false]);
   });
 });
 
@@ -205,10 +260,43 @@ describe("runKubeconform with a stand-in binary", () => {
     expect(findings[0]!.message).toContain("kubeconform v0.7.0");
   });
 
-  it("a binary that hangs is stopped and reported", async () => {
+  it("a binary that hangs is stopped: an error with local schemas, the unreachable warning with downloaded ones", async () => {
     const bin = script("hangs", "sleep 30");
-    const { findings } = await runKubeconform({ binary: bin, dirs: ["."], kubernetesVersion: "1.33.1", cwd: dir, timeoutMs: 300 });
-    expect(findings.map((f) => f.code)).toEqual(["SW-KUBECONFORM-TIMEOUT"]);
+    const local = await runKubeconform({ binary: bin, dirs: ["."], kubernetesVersion: "1.33.1", cwd: dir, timeoutMs: 300, schemaLocations: ["/s/{{.ResourceKind}}.json"] });
+    expect(local.findings.map((f) => [f.severity, f.code])).toEqual([["error", "SW-KUBECONFORM-TIMEOUT"]]);
+    const remote = await runKubeconform({ binary: bin, dirs: ["."], kubernetesVersion: "1.33.1", cwd: dir, timeoutMs: 300 });
+    expect(remote.findings.map((f) => [f.severity, f.code])).toEqual([["warning", "SW-KUBECONFORM-UNREACHABLE"]]);
+    expect(remote.unreachable).toBe(true);
+  });
+
+  it("with a location that downloads, a probe of one Kubernetes and one custom kind fails fast, and the run never starts", async () => {
+    const calls = join(dir, "probe-calls.txt");
+    const stdin = join(dir, "probe-stdin.txt");
+    writeFileSync(join(dir, "offline.json"), JSON.stringify({ resources: [downloadFailure("stdin", "ConfigMap", "slipway-probe", "configmap-v1.json")] }));
+    const bin = script("offline", `echo "$*" >> "${calls}"\ncat > "${stdin}"\ncat "${join(dir, "offline.json")}"\nexit 1`);
+    const objects = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } },
+      { apiVersion: "v1", kind: "ConfigMap" },
+      { apiVersion: "argoproj.io/v1alpha1", kind: "Application" },
+      { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
+    ];
+    const started = Date.now();
+    const r = await runKubeconform({ binary: bin, dirs: ["rendered"], kubernetesVersion: "1.33.1", cwd: dir, schemaLocations: ["default"], probe: objects });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.findings.map((f) => [f.severity, f.code])).toEqual([["warning", "SW-KUBECONFORM-UNREACHABLE"]]);
+    expect(readFileSync(calls, "utf8")).toBe("-strict -summary -output json -kubernetes-version 1.33.1 -schema-location default -- -\n");
+    expect(readFileSync(stdin, "utf8").split("\n---\n").map((d) => JSON.parse(d))).toEqual([
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "slipway-probe" } },
+      { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "slipway-probe" } },
+    ]);
+  });
+
+  it("with local locations only, there is no probe", async () => {
+    const calls = join(dir, "local-calls.txt");
+    const bin = script("local", `echo "$*" >> "${calls}"\necho '{"resources": []}'`);
+    const r = await runKubeconform({ binary: bin, dirs: ["rendered"], kubernetesVersion: "1.33.1", cwd: dir, schemaLocations: ["/s/{{.ResourceKind}}.json"], probe: [{ apiVersion: "v1", kind: "Namespace" }] });
+    expect(r.findings).toEqual([]);
+    expect(readFileSync(calls, "utf8").trimEnd().split("\n")).toEqual(["-strict -summary -output json -kubernetes-version 1.33.1 -schema-location /s/{{.ResourceKind}}.json -- rendered"]);
   });
 
   it("a missing or non-executable binary is a UsageError", async () => {

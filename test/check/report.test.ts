@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { UsageError, error } from "../../generator/diagnostics.js";
-import { findingFromDiagnostic, type Finding } from "../../generator/check/finding.js";
+import { findingFromDiagnostic, summarizeGates, type Finding } from "../../generator/check/finding.js";
 import { getReporter, isReportFormat, REPORT_FORMATS, type ReportContext } from "../../generator/output/report/index.js";
 
 const FINDINGS: Finding[] = [
@@ -244,6 +244,97 @@ describe("junit report", () => {
     const xml = getReporter("junit").format([], { title: "slipway check", color: false });
     expect(xml).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="slipway check" tests="0" failures="0" errors="0" skipped="0">\n</testsuites>\n');
     expect(parseXml(xml).children).toEqual([]);
+  });
+});
+
+describe("every report says how each gate ended", () => {
+  // A passing check: one gate skipped (its tool is missing), one with a warning, the rest clean.
+  const skippedWarning: Finding = { gate: "kubeconform", severity: "warning", code: "SW-CHECK-SKIPPED", message: "kubeconform not found on PATH: rendered manifests were checked by the embedded strict gate only" };
+  const findings: Finding[] = [skippedWarning];
+  const runs = {
+    spec: { checked: ["cluster.yaml"] },
+    objects: { checked: ["rendered/apps/root.yaml", "rendered/manifests/web/deployment.yaml"], detail: "3 objects against the embedded Kubernetes 1.33.1 schemas" },
+    kubeconform: { checked: [], skipped: "kubeconform not found on PATH" },
+    "secret-leak": { checked: ["rendered/apps/root.yaml"] },
+  };
+  const ctx: ReportContext = { title: "slipway check", color: false, checked: Object.fromEntries(Object.entries(runs).map(([g, r]) => [g, r.checked])), gates: summarizeGates(findings, runs) };
+
+  it("summarizeGates: pipeline order; failed beats skipped; counts per gate", () => {
+    expect(summarizeGates([...findings, { gate: "objects", severity: "error", code: "SW-X", message: "x" }], runs).map((g) => [g.gate, g.status, g.checked, g.errors, g.warnings])).toEqual([
+      ["spec", "passed", 1, 0, 0],
+      ["objects", "failed", 2, 1, 0],
+      ["kubeconform", "skipped", 0, 0, 1],
+      ["secret-leak", "passed", 1, 0, 0],
+    ]);
+  });
+
+  it("text: one line per gate, then the count", () => {
+    expect(getReporter("text").format(findings, ctx)).toBe(`slipway check
+
+[kubeconform] 0 errors, 1 warning
+warning SW-CHECK-SKIPPED kubeconform not found on PATH: rendered manifests were checked by the embedded strict gate only
+
+gates:
+  spec         passed   1 file
+  objects      passed   2 files; 3 objects against the embedded Kubernetes 1.33.1 schemas
+  kubeconform  skipped  kubeconform not found on PATH
+  secret-leak  passed   1 file
+
+0 errors, 1 warning
+`);
+  });
+
+  it("json: a gates array between findings and summary", () => {
+    const report = JSON.parse(getReporter("json").format(findings, ctx)) as Record<string, unknown>;
+    expect(Object.keys(report)).toEqual(["version", "findings", "gates", "summary"]);
+    expect(report.gates).toEqual([
+      { gate: "spec", status: "passed", checked: 1, errors: 0, warnings: 0 },
+      { gate: "objects", status: "passed", checked: 2, errors: 0, warnings: 0, detail: "3 objects against the embedded Kubernetes 1.33.1 schemas" },
+      { gate: "kubeconform", status: "skipped", checked: 0, errors: 0, warnings: 1, detail: "kubeconform not found on PATH" },
+      { gate: "secret-leak", status: "passed", checked: 1, errors: 0, warnings: 0 },
+    ]);
+  });
+
+  it("junit: a skipped case for a skipped gate, and each suite's status as properties", () => {
+    const xml = getReporter("junit").format(findings, ctx);
+    expect(xml).toBe(`<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="slipway check" tests="6" failures="0" errors="0" skipped="1">
+  <testsuite name="spec" tests="1" failures="0" errors="0" skipped="0">
+    <properties>
+      <property name="status" value="passed"/>
+    </properties>
+    <testcase classname="slipway.spec" name="cluster.yaml"/>
+  </testsuite>
+  <testsuite name="objects" tests="2" failures="0" errors="0" skipped="0">
+    <properties>
+      <property name="status" value="passed"/>
+      <property name="detail" value="3 objects against the embedded Kubernetes 1.33.1 schemas"/>
+    </properties>
+    <testcase classname="slipway.objects" name="rendered/apps/root.yaml"/>
+    <testcase classname="slipway.objects" name="rendered/manifests/web/deployment.yaml"/>
+  </testsuite>
+  <testsuite name="kubeconform" tests="2" failures="0" errors="0" skipped="1">
+    <properties>
+      <property name="status" value="skipped"/>
+      <property name="detail" value="kubeconform not found on PATH"/>
+    </properties>
+    <testcase classname="slipway.kubeconform" name="kubeconform">
+      <skipped message="kubeconform not found on PATH"/>
+    </testcase>
+    <testcase classname="slipway.kubeconform" name="kubeconform SW-CHECK-SKIPPED">
+      <system-out>warning SW-CHECK-SKIPPED kubeconform not found on PATH: rendered manifests were checked by the embedded strict gate only</system-out>
+    </testcase>
+  </testsuite>
+  <testsuite name="secret-leak" tests="1" failures="0" errors="0" skipped="0">
+    <properties>
+      <property name="status" value="passed"/>
+    </properties>
+    <testcase classname="slipway.secret-leak" name="rendered/apps/root.yaml"/>
+  </testsuite>
+</testsuites>
+`);
+    const suites = parseXml(xml).children;
+    expect(suites.map((x) => [x.attrs.name, x.attrs.skipped])).toEqual([["spec", "0"], ["objects", "0"], ["kubeconform", "1"], ["secret-leak", "0"]]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Helpers for the platform component tests: render a spec through the library, pick objects out of
- * the tree, and run the real external checkers (shellcheck, cloud-init schema, the strict kube
- * schemas) with a loud skip when one is missing.
+ * the tree, and run the checkers (the embedded strict Kubernetes gate; shellcheck and cloud-init
+ * schema, with a loud skip when one is missing).
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { expect } from "vitest";
 import { runCloudInitSchema } from "../../generator/check/cloud-init-schema.js";
 import { renderCluster, type RenderResult } from "../../generator/pipeline.js";
 import { hasTool, tempDir } from "../support/cli.js";
-import { kubeSchemasAvailable, validateKube } from "../support/kube-schemas.js";
+import { strictProblems } from "../support/kube-schemas.js";
 import { yamlObjects } from "../support/tree.js";
 
 /** A valid spec head (gitops + k3s); tests append `nodes:` and their sections under `spec:`. */
@@ -26,7 +26,7 @@ export const HEAD = [
   "    revision: main",
   "    path: rendered",
   "  k3s:",
-  "    version: v1.36.3+k3s1",
+  "    version: v1.33.4+k3s1",
 ].join("\n");
 
 export const ONE_NODE = ["  nodes:", "    - {name: n1, role: server, address: 198.51.100.1}"].join("\n");
@@ -141,16 +141,13 @@ export async function cloudInitSchema(text: string): Promise<string[] | null> {
 
 /**
  * Every rendered manifest (and every manifest cloud-init drops into K3s's auto-deploy dir) against
- * the strict schemas in ../shared/kube-schemas; returns problems, or null when absent (warned).
+ * the embedded strict schemas (the set nearest the spec's K3s version); returns the problems.
  */
-export function kubeSchemaProblems(r: RenderResult): string[] | null {
-  if (!kubeSchemasAvailable) {
-    console.warn("SKIP: kube-schemas: ../shared/kube-schemas is absent");
-    return null;
-  }
+export function kubeSchemaProblems(r: RenderResult): string[] {
+  const version = r.resolved?.spec.spec.k3s.version ?? "1.33.1";
   const out: string[] = [];
   const check = (where: string, o: Record<string, unknown>) => {
-    for (const p of validateKube(o)) out.push(`${where}: ${String(o.kind)}: ${p}`);
+    for (const p of strictProblems(o, version)) out.push(`${where}: ${String(o.kind)}: ${p}`);
   };
   for (const f of r.files ?? []) {
     if (f.kind === "manifest") for (const o of yamlObjects(f.text)) check(f.path, o);
@@ -164,15 +161,12 @@ export function kubeSchemaProblems(r: RenderResult): string[] | null {
   return out;
 }
 
-/** All the external gates on a render: every bootstrap file through cloud-init schema, every manifest through the kube schemas. */
+/** All the external gates on a render: every bootstrap file through cloud-init schema, every manifest through the strict kube schemas. */
 export async function expectExternalChecksPass(r: RenderResult): Promise<void> {
-  const kube = kubeSchemaProblems(r);
-  if (kube) expect(kube).toEqual([]);
+  expect(kubeSchemaProblems(r)).toEqual([]);
   for (const f of r.files ?? []) {
     if (f.kind !== "cloud-init") continue;
     const ci = await cloudInitSchema(f.text);
     if (ci) expect({ file: f.path, findings: ci }).toEqual({ file: f.path, findings: [] });
   }
 }
-
-export { validateKube };

@@ -172,8 +172,9 @@ describe("the strict kube-schema gate these tests rely on", () => {
     const r = await renderOk(spec(DISK_NODE, VOLUMES));
     const f = r.files.find((x) => x.path === "rendered/manifests/storage/pv-prometheus-data.yaml")!;
     const broken = { ...r, files: [{ ...f, text: f.text.replace("persistentVolumeReclaimPolicy", "persistentVolumeReclaimPolicyy") }] };
-    const found = kubeSchemaProblems(broken);
-    if (found !== null) expect(found.join("\n")).toContain("persistentVolumeReclaimPolicyy");
+    expect(kubeSchemaProblems(broken)).toEqual([
+      "rendered/manifests/storage/pv-prometheus-data.yaml: PersistentVolume: /spec additional properties 'persistentVolumeReclaimPolicyy' not allowed",
+    ]);
   });
 });
 

@@ -13,8 +13,7 @@ import { scanSecretLeaks } from "../../generator/check/secret-leak.js";
 import { listFiles } from "../../generator/render/templates.js";
 import { loadKeys, rotateKeys, initKeys, type StoredKey } from "../../generator/secrets/key-store.js";
 import { KEY_LABEL } from "../../generator/secrets/key-secret.js";
-import { validateKube } from "../components/_platform.js";
-import { kubeSchemasAvailable } from "../support/kube-schemas.js";
+import { strictProblems } from "../support/kube-schemas.js";
 import { ROOT, slipway, tempDir } from "../support/cli.js";
 import { writeFiles, yamlObjects } from "../support/tree.js";
 import { unseal, type SealedLike } from "./decrypt.js";
@@ -104,7 +103,7 @@ describe("slipway userdata: the first server imports the Sealed Secrets keys", (
       expect(Object.keys(data).sort()).toEqual(["tls.crt", "tls.key"]);
       expect(new X509Certificate(data["tls.crt"]!).checkPrivateKey(createPrivateKey(data["tls.key"]!))).toBe(true);
       expect(data["tls.key"]!).toBe(keys[i]!.privateKeyPem);
-      if (kubeSchemasAvailable) expect(validateKube(s)).toEqual([]);
+      expect(strictProblems(s)).toEqual([]);
     });
     // K3s installs first, then the script waits for the import and deletes the manifest.
     const runcmd = (parse(text) as { runcmd: string[][] }).runcmd.map((c) => c[1]);
@@ -182,8 +181,7 @@ describe("slipway render: the committed tree stays secret-free", () => {
     const controllerWave = Number((parse(readFileSync(join(dir, "rendered/apps/sealed-secrets.yaml"), "utf8")) as typeof app).metadata.annotations["argocd.argoproj.io/sync-wave"]);
     expect(Number(app.metadata.annotations["argocd.argoproj.io/sync-wave"])).toBeGreaterThan(controllerWave);
     const problems: string[] = [];
-    if (!kubeSchemasAvailable) console.warn("SKIP: strict schema check of the key Secrets and the tree: ../shared/kube-schemas is absent");
-    else for (const f of listFiles(join(dir, "rendered"))) for (const o of yamlObjects(readFileSync(join(dir, "rendered", f), "utf8"))) for (const p of validateKube(o)) problems.push(`${f}: ${String(o.kind)} ${p}`);
+    for (const f of listFiles(join(dir, "rendered"))) for (const o of yamlObjects(readFileSync(join(dir, "rendered", f), "utf8"))) for (const p of strictProblems(o)) problems.push(`${f}: ${String(o.kind)} ${p}`);
     expect(problems).toEqual([]);
     const check = yamlObjects(readFileSync(join(dir, "rendered/manifests/sealed-secrets-check/key-check.yaml"), "utf8"));
     expect(check.map((o) => o.kind)).toEqual(["ConfigMap", "Job"]);

@@ -1,9 +1,11 @@
 /**
- * The machine report: `{version, findings, summary}` with every object's keys in a fixed order and
- * findings sorted, so two runs on the same tree give the same bytes and a diff of two reports shows
- * only what changed. `version` is bumped on any incompatible change of this shape.
+ * The machine report: `{version, findings, gates, summary}` with every object's keys in a fixed
+ * order and findings sorted, so two runs on the same tree give the same bytes and a diff of two
+ * reports shows only what changed. `gates` (added in version 1, left out when the caller gives
+ * none) says how each gate ended: `passed`, `skipped` (with `detail`: why) or `failed`. `version`
+ * is bumped on any incompatible change of this shape.
  */
-import { countFindings, sortFindings, type Finding } from "../../check/finding.js";
+import { countFindings, sortFindings, type Finding, type GateSummary } from "../../check/finding.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 /** Version of the JSON report shape. */
@@ -11,15 +13,20 @@ export const JSON_REPORT_VERSION = 1;
 
 /** The JSON format (2-space indent, final newline). */
 export const jsonReporter: Reporter = {
-  format(findings: readonly Finding[], _ctx: ReportContext): string {
+  format(findings: readonly Finding[], ctx: ReportContext): string {
     const report = {
       version: JSON_REPORT_VERSION,
       findings: sortFindings(findings).map(orderedFinding),
+      ...(ctx.gates?.length ? { gates: ctx.gates.map(orderedGate) } : {}),
       summary: countFindings(findings),
     };
     return `${JSON.stringify(report, null, 2)}\n`;
   },
 };
+
+function orderedGate(g: GateSummary): Record<string, unknown> {
+  return { gate: g.gate, status: g.status, checked: g.checked, errors: g.errors, warnings: g.warnings, ...(g.detail !== undefined ? { detail: g.detail } : {}) };
+}
 
 /**
  * A copy with keys in the documented order and absent fields left out (never `null`), whatever

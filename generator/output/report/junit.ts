@@ -2,11 +2,12 @@
  * The CI report: JUnit XML, which GitHub, GitLab and Jenkins test widgets read. One `<testsuite>`
  * per gate (pipeline order); one `<testcase>` per checked item that passed (from `ctx.checked`) and
  * one per finding. An error is a `<failure>`; a warning is a passed test with the text in
- * `<system-out>`, since JUnit has no warning and a warning must not fail the build. No timestamps
- * or durations: the same findings give the same bytes.
+ * `<system-out>`, since JUnit has no warning and a warning must not fail the build. A gate that
+ * was skipped has a `<skipped>` case saying why; with `ctx.gates`, each suite's `<properties>`
+ * give its status and detail. No timestamps or durations: the same findings give the same bytes.
  */
 import { cmp } from "../../diagnostics.js";
-import { compareGates, formatLocation, formatResource, sortFindings, type Finding } from "../../check/finding.js";
+import { compareGates, formatLocation, formatResource, sortFindings, type Finding, type GateSummary } from "../../check/finding.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 interface Case {
@@ -22,14 +23,22 @@ export const junitReporter: Reporter = {
   format(findings: readonly Finding[], ctx: ReportContext): string {
     const sorted = sortFindings(findings);
     const checked = ctx.checked ?? {};
-    const gates = [...new Set([...Object.keys(checked), ...sorted.map((f) => f.gate)])].sort(compareGates);
+    const summaries = new Map((ctx.gates ?? []).map((g) => [g.gate, g]));
+    const gates = [...new Set([...Object.keys(checked), ...sorted.map((f) => f.gate), ...summaries.keys()])].sort(compareGates);
 
     const suites: string[] = [];
     let tests = 0;
     let failures = 0;
+    let skips = 0;
     for (const gate of gates) {
       const inGate = sorted.filter((f) => f.gate === gate);
       const cases: Case[] = [];
+      const summary = summaries.get(gate);
+      const skipped = summary?.status === "skipped" ? 1 : 0;
+      if (skipped) {
+        const why = summary!.detail ?? "skipped";
+        cases.push({ key: "", rank: 0, failed: false, xml: `    <testcase classname="${attr(`slipway.${gate}`)}" name="${attr(gate)}">\n      <skipped message="${attr(why)}"/>\n    </testcase>` });
+      }
       const withFindings = new Set(inGate.map((f) => f.file));
       for (const item of [...new Set(checked[gate] ?? [])].sort(cmp)) {
         if (withFindings.has(item)) continue;
@@ -41,21 +50,29 @@ export const junitReporter: Reporter = {
       const failed = cases.filter((c) => c.failed).length;
       tests += cases.length;
       failures += failed;
+      skips += skipped;
       suites.push(
-        `  <testsuite name="${attr(gate)}" tests="${cases.length}" failures="${failed}" errors="0" skipped="0">`,
+        `  <testsuite name="${attr(gate)}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skipped}">`,
+        ...(summary ? gateProperties(summary) : []),
         ...cases.map((c) => c.xml),
         "  </testsuite>",
       );
     }
     return [
       '<?xml version="1.0" encoding="UTF-8"?>',
-      `<testsuites name="${attr(ctx.title)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`,
+      `<testsuites name="${attr(ctx.title)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skips}">`,
       ...suites,
       "</testsuites>",
       "",
     ].join("\n");
   },
 };
+
+/** A suite's status and detail, as JUnit properties. */
+function gateProperties(g: GateSummary): string[] {
+  const props = [["status", g.status], ...(g.detail !== undefined ? [["detail", g.detail]] : [])];
+  return ["    <properties>", ...props.map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`), "    </properties>"];
+}
 
 function findingCase(gate: string, f: Finding): string {
   const loc = formatLocation(f);

@@ -1,9 +1,10 @@
 /**
  * The human report: findings grouped by gate (in pipeline order) and by file within a gate, one
  * line each in the `file:line:col: severity CODE message` shape that editors and terminals turn
- * into links, the hint indented below, and a closing count.
+ * into links, the hint indented below, then one line per gate saying how it ended (passed,
+ * skipped and why, failed), and a closing count.
  */
-import { compareGates, countFindings, formatLocation, sortFindings, type Finding } from "../../check/finding.js";
+import { compareGates, countFindings, formatLocation, sortFindings, type Finding, type GateSummary } from "../../check/finding.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 /** ANSI SGR codes; written out here rather than taking a colour dependency for four escapes. */
@@ -29,10 +30,26 @@ export const textReporter: Reporter = {
       }
       out.push("");
     }
+    if (ctx.gates?.length) {
+      const colour = { passed: SGR.reset, skipped: SGR.yellow, failed: SGR.red } as const;
+      const width = Math.max(...ctx.gates.map((g) => g.gate.length));
+      out.push(paint(SGR.bold, "gates:"));
+      for (const g of ctx.gates) out.push(`  ${g.gate.padEnd(width)}  ${ctx.color && g.status !== "passed" ? paint(colour[g.status], g.status.padEnd(7)) : g.status.padEnd(7)}  ${gateText(g)}`);
+      out.push("");
+    }
     out.push(summaryText(sorted));
     return `${out.join("\n")}\n`;
   },
 };
+
+/** `25 files, 1 warning; Kubernetes 1.33.1`, or why a gate was skipped. */
+function gateText(g: GateSummary): string {
+  if (g.status === "skipped" && g.errors === 0) return g.detail ?? "";
+  const counts = [`${g.checked} ${g.checked === 1 ? "file" : "files"}`];
+  if (g.errors > 0) counts.push(`${g.errors} ${g.errors === 1 ? "error" : "errors"}`);
+  if (g.warnings > 0) counts.push(`${g.warnings} ${g.warnings === 1 ? "warning" : "warnings"}`);
+  return [counts.join(", "), ...(g.detail !== undefined ? [g.detail] : [])].join("; ");
+}
 
 /** `1 error, 2 warnings`. */
 export function summaryText(findings: readonly Finding[]): string {

@@ -3,7 +3,7 @@
  * produce findings (data), and a format only turns them into text. Adding a format is one file and
  * one line in `index.ts`; no check knows which format is in use.
  */
-import type { Finding } from "../../check/finding.js";
+import type { Finding, GateSummary } from "../../check/finding.js";
 
 /** What a format may use besides the findings. */
 export interface ReportContext {
@@ -18,6 +18,12 @@ export interface ReportContext {
    * @default {}
    */
   checked?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Every gate's result (check/finding.ts `summarizeGates`), so a clean report still says what
+   * was checked and what was skipped, and why. Without it, a report has the findings only.
+   * @default []
+   */
+  gates?: readonly GateSummary[];
 }
 
 /** A report format. Deterministic: the same findings give the same bytes, in any input order. */
