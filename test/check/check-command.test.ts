@@ -102,7 +102,7 @@ describe("a passing check says what it checked", () => {
     expect(report.gates.map((g) => [g.gate, g.status, g.detail])).toEqual([
       ["spec", "passed", undefined],
       ["tree", "passed", undefined],
-      ["objects", "passed", expect.stringMatching(/^\d+ objects against the embedded Kubernetes 1\.33\.1 schemas$/)],
+      ["objects", "passed", expect.stringMatching(/^\d+ objects against the embedded Kubernetes 1\.36\.2 schemas$/)],
       ["kubeconform", "skipped", "kubeconform not found on PATH"],
       ["cloud-init", "skipped", "cloud-init not found on PATH (only the offline structure check ran)"],
       ["secret-leak", "passed", undefined],
@@ -120,7 +120,7 @@ describe("a passing check says what it checked", () => {
       "gates:",
       "  spec         passed   1 file, 1 warning",
       "  tree         passed   N files",
-      "  objects      passed   N files; N objects against the embedded Kubernetes 1.33.1 schemas",
+      "  objects      passed   N files; N objects against the embedded Kubernetes 1.36.2 schemas",
       "  kubeconform  skipped  kubeconform not found on PATH",
       "  cloud-init   skipped  cloud-init not found on PATH (only the offline structure check ran)",
       "  secret-leak  passed   N files",
@@ -134,7 +134,7 @@ describe("a passing check says what it checked", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/<testsuites name="slipway check" tests="\d+" failures="0" errors="0" skipped="2">/);
     expect(r.stdout).toContain('<testsuite name="kubeconform" tests="2" failures="0" errors="0" skipped="1">\n    <properties>\n      <property name="status" value="skipped"/>\n      <property name="detail" value="kubeconform not found on PATH"/>\n    </properties>\n    <testcase classname="slipway.kubeconform" name="kubeconform">\n      <skipped message="kubeconform not found on PATH"/>\n    </testcase>');
-    expect(r.stdout).toMatch(/<testsuite name="objects" tests="\d+" failures="0" errors="0" skipped="0">\n    <properties>\n      <property name="status" value="passed"\/>\n      <property name="detail" value="\d+ objects against the embedded Kubernetes 1.33.1 schemas"\/>/);
+    expect(r.stdout).toMatch(/<testsuite name="objects" tests="\d+" failures="0" errors="0" skipped="0">\n    <properties>\n      <property name="status" value="passed"\/>\n      <property name="detail" value="\d+ objects against the embedded Kubernetes 1.36.2 schemas"\/>/);
   });
 });
 
@@ -325,12 +325,12 @@ describe("kubeconform gate", () => {
   }
   const stubArgs = () => readFileSync(at("stub-args.txt"), "utf8").trimEnd().split("\n");
 
-  it("runs kubeconform -strict on rendered/ with the default schema locations and Kubernetes 1.33.1", () => {
+  it("runs kubeconform -strict on rendered/ with the default schema locations and Kubernetes 1.36.2 (the spec's K3s line)", () => {
     rendered();
     const bin = stub(JSON.stringify({ resources: [], summary: { valid: 9, invalid: 0, errors: 0, skipped: 0 } }), 0);
     expect(check(["--kubeconform", bin]).code).toBe(0);
     expect(stubArgs()).toEqual([
-      "-strict", "-summary", "-output", "json", "-kubernetes-version", "1.33.1",
+      "-strict", "-summary", "-output", "json", "-kubernetes-version", "1.36.2",
       "-schema-location", "default",
       "-schema-location", "https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
       "--", "rendered",
@@ -381,7 +381,7 @@ describe("kubeconform gate", () => {
     ]);
     expect(readFileSync(at("calls.txt"), "utf8").trimEnd().split("\n")).toHaveLength(1); // the probe; the full run never started
     expect(report.gates.filter((g) => ["objects", "kubeconform"].includes(g.gate)).map((g) => [g.gate, g.status, g.detail])).toEqual([
-      ["objects", "passed", expect.stringContaining("Kubernetes 1.33.1")],
+      ["objects", "passed", expect.stringContaining("Kubernetes 1.36.2")],
       ["kubeconform", "skipped", "schemas unreachable"],
     ]);
     expect(r.code).toBe(0);
