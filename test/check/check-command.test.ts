@@ -2,13 +2,15 @@
  * `slipway check`, the built CLI run as a user would: each gate made to fail for its reason, with
  * its message; the report formats; exit codes 0 / 1 / 2. Gates whose tool is not installed are
  * skipped loudly (the runners' parsers are tested on genuine output in kubeconform.test.ts and
- * cloud-init-schema.test.ts).
+ * cloud-init-schema.test.ts; the in-process cloud-init gate against the real one in
+ * cloud-init-agreement.test.ts).
  */
 import { createHash } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findCloudInit } from "../../generator/check/cloud-init-schema.js";
+import { DEBIAN_CLOUD_INIT_SCHEMA } from "../../generator/check/cloud-init-schema-file.js";
 import { findKubeconform } from "../../generator/check/kubeconform.js";
 import { ROOT, SHARED, slipway, tempDir, warnSkip } from "../support/cli.js";
 
@@ -214,14 +216,25 @@ describe("each gate fails for its reason", () => {
   });
 });
 
-describe("cloud-init schema gate", () => {
+describe("cloud-init gate", () => {
   const cloudInit = findCloudInit();
-  if (!cloudInit) warnSkip("check: cloud-init schema on user-data", "cloud-init");
-
-  it.skipIf(!cloudInit)("an unknown key in a write_files entry fails `cloud-init schema`, at its line", () => {
-    rendered();
+  const installedSchema = existsSync(DEBIAN_CLOUD_INIT_SCHEMA);
+  if (!cloudInit && !installedSchema) warnSkip("check: cloud-init's schema on user-data", "cloud-init");
+  const plantMode = () => {
     const node = at("bootstrap/cosmos-1.yaml");
     writeFileSync(node, readFileSync(node, "utf8").replace("    owner: root:root\n", "    owner: root:root\n    mode: '0600'\n"));
+  };
+  /** A cut-down cloud-init schema (draft-04, an allOf of modules), as --cloud-init-schema would get. */
+  const tinySchema = () => {
+    const item = { type: "object", additionalProperties: false, required: ["path"], properties: Object.fromEntries(["path", "content", "owner", "permissions", "encoding", "append", "defer"].map((k) => [k, { type: k === "append" || k === "defer" ? "boolean" : "string" }])) };
+    const schema = { $schema: "http://json-schema.org/draft-04/schema#", $defs: { cc_write_files: { type: "object", properties: { write_files: { type: "array", items: item } } } }, allOf: [{ $ref: "#/$defs/cc_write_files" }] };
+    writeFileSync(at("schema.json"), JSON.stringify(schema));
+    return at("schema.json");
+  };
+
+  it.skipIf(!cloudInit && !installedSchema)("an unknown key in a write_files entry fails cloud-init's schema, at its line", () => {
+    rendered();
+    plantMode();
     const r = check(TREE);
     expect(r.code).toBe(1);
     const schema = r.findings.filter((f) => f.code === "SW-CLOUD-INIT-SCHEMA");
@@ -230,10 +243,46 @@ describe("cloud-init schema gate", () => {
     expect(schema[0]!.message).toMatch(/^write_files\.0: .*'mode' was unexpected/);
   });
 
-  it("without cloud-init (or kubeconform) on PATH the gate says it was skipped, as a warning (exit 0)", () => {
+  it("--cloud-init-schema: checked in process against that schema, which the report names", () => {
+    rendered();
+    plantMode();
+    const schema = tinySchema();
+    const r = check([...TREE, "--cloud-init-schema", "schema.json"]);
+    expect(r.code).toBe(1);
+    expect(r.findings.filter((f) => f.code.startsWith("SW-CLOUD-INIT-")).map((f) => [f.severity, f.code, f.message])).toEqual([
+      [
+        "warning",
+        "SW-CLOUD-INIT-SCHEMA-VERSION",
+        `user-data checked in process against the schema of a cloud-init release of unknown version (${schema}, validated the way cloud-init 22.4 validates): nodes that run another cloud-init release may accept other keys or deprecate these`,
+      ],
+      ["error", "SW-CLOUD-INIT-SCHEMA", "write_files.0: Additional properties are not allowed ('mode' was unexpected)"],
+    ]);
+  });
+
+  it("with the installed cloud-init's schema, the gate needs no cloud-init on PATH, and names the release", () => {
+    if (!installedSchema) return warnSkip(`check: in-process cloud-init gate without cloud-init on PATH (no ${DEBIAN_CLOUD_INIT_SCHEMA})`, "cloud-init");
+    rendered();
+    const r = slipway(["check", ...TREE, "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.gate === "cloud-init").map((f) => f.code)).toEqual(["SW-CLOUD-INIT-SCHEMA-VERSION"]);
+    expect(report.findings.find((f) => f.gate === "cloud-init")!.message).toMatch(/^user-data checked in process against the schema of cloud-init \d+\.\d+/);
+    expect(r.code).toBe(0);
+  });
+
+  it.skipIf(!cloudInit)("a schema file that cannot be read: `cloud-init schema` instead, and the report says so", () => {
+    rendered();
+    plantMode();
+    const r = check([...TREE, "--cloud-init-schema", "missing.json"]);
+    expect(r.code).toBe(1);
+    const ours = r.findings.filter((f) => f.code.startsWith("SW-CLOUD-INIT-"));
+    expect(ours.map((f) => f.code)).toEqual(["SW-CLOUD-INIT-FALLBACK", "SW-CLOUD-INIT-SCHEMA"]);
+    expect(ours[0]!.message).toContain(`${at("missing.json")}: ENOENT`);
+  });
+
+  it("with neither the schema nor cloud-init (or kubeconform) on PATH the gates say they were skipped, as warnings (exit 0)", () => {
     rendered();
     // slipway() runs node by its absolute path, so an empty PATH hides only the tools.
-    const r = slipway(["check", "--tree", ".", "--provider", "hetzner", "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+    const r = slipway(["check", ...TREE, "--cloud-init-schema", "missing.json", "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
     const report = JSON.parse(r.stdout) as JsonReport;
     expect(report.findings.filter((f) => f.code === "SW-CHECK-SKIPPED").map((f) => f.gate)).toEqual(["kubeconform", "cloud-init"]);
     expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);
