@@ -1,6 +1,7 @@
 /**
- * The cloud-init gate: runs `cloud-init schema --config-file FILE` on a rendered user-data file and
- * turns its report into findings with line numbers.
+ * The `cloud-init schema --config-file FILE` runner: the cloud-init gate's fallback when cloud-init's
+ * schema file cannot be used in process (cloud-init-gate.ts), and its second opinion on a file that
+ * is not valid YAML. Turns the command's report into findings with line numbers.
  *
  * cloud-init has no machine-readable output for this command, so the text is parsed. What it
  * prints (read from cloud-init 22.4.2, `cloudinit/config/schema.py`; the markers are the same in
@@ -17,18 +18,16 @@
  *
  * A path is dotted (`write_files.0.permissions`), or `format-lL.cC` for a problem cloud-init
  * located itself (missing header, YAML syntax). Problems are joined with ", ", which messages may
- * contain too, so the list is split only where a path that exists in the file follows. cloud-init
- * gives no line for schema problems (its `--annotate` mode crashes on list paths in 22.4: KeyError
- * in `_build_errors_by_line`), so the path is looked up in the file here.
+ * contain too, so the list is split only where a path that exists in the file follows. Lines come
+ * from cloud-init-locate.ts, findings from cloud-init-findings.ts (shared with the in-process gate).
  */
 import { readFileSync } from "node:fs";
-import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
 import { UsageError } from "../diagnostics.js";
-import { parseDocument, parseOptions } from "../yaml.js";
 import { sortFindings, type Finding } from "./finding.js";
 import { describeEnd, findExecutable, firstLines, runTool } from "./external-tool.js";
+import { CLOUD_INIT_GATE as GATE, failureFinding, problemFindings, type SchemaProblem } from "./cloud-init-findings.js";
+import { collectPaths, loadForLocating } from "./cloud-init-locate.js";
 
-const GATE = "cloud-init";
 const ERRORS_MARK = "Cloud config schema errors: ";
 const DEPRECATIONS_MARK = "Cloud config schema deprecations: ";
 
@@ -113,40 +112,21 @@ export interface CloudInitSchemaRun {
 export function parseCloudInitSchemaOutput(run: CloudInitSchemaRun): Finding[] {
   const displayFile = run.displayFile ?? run.file;
   const doc = run.source !== undefined ? loadForLocating(run.source) : undefined;
-  const knownPaths = doc ? collectPaths(doc.root) : new Set<string>();
+  const knownPaths = doc ? collectPaths(doc) : new Set<string>();
   const rename = (s: string) => (run.file && displayFile !== run.file ? s.split(run.file).join(displayFile) : s);
 
-  const findings: Finding[] = [];
-  const errors = errorsSection(run.stderr) ?? errorsSection(run.stdout);
-  if (errors !== undefined) {
-    for (const p of splitProblems(errors, knownPaths)) findings.push(errorFinding(p, displayFile, doc, rename));
-  }
-  const deprecations = deprecationsLine(run.stdout) ?? deprecationsLine(run.stderr) ?? "";
-  for (const p of splitProblems(deprecations, knownPaths)) {
-    findings.push({
-      gate: GATE,
-      severity: "warning",
-      code: "SW-CLOUD-INIT-DEPRECATED",
-      message: `${p.path}: ${rstToPlain(p.message)}`,
-      file: displayFile,
-      ...locate(doc, p.path),
-      hint: "use the replacement the message names: a later cloud-init drops deprecated keys",
-    });
-  }
+  const errorsText = errorsSection(run.stderr) ?? errorsSection(run.stdout);
+  const errors = errorsText !== undefined ? splitProblems(errorsText, knownPaths) : [];
+  const deprecations = splitProblems(deprecationsSection(run.stdout) ?? deprecationsSection(run.stderr) ?? "", knownPaths);
+  const findings = problemFindings({ errors, deprecations }, displayFile, doc, rename);
 
-  if (run.rc !== 0 && !findings.some((f) => f.severity === "error")) {
+  if (run.rc !== 0 && errors.length === 0) {
     // cloud-init failed without a schema report: `Error:` and one line (on the next line in 22.4),
     // e.g. "Cloud-config is not a YAML dict." for an empty file. Anything else is not understood.
     const failure = /^\s*Error:[ \t]*(?:\n\s*)?(\S[^\n]*)/m.exec(run.stderr);
     findings.push(
       failure
-        ? {
-            gate: GATE,
-            severity: "error",
-            code: "SW-CLOUD-INIT-FAILED",
-            message: rename(failure[1]!.trim()),
-            file: displayFile,
-          }
+        ? failureFinding(rename(failure[1]!.trim()), displayFile)
         : {
             gate: GATE,
             severity: "error",
@@ -158,11 +138,6 @@ export function parseCloudInitSchemaOutput(run: CloudInitSchemaRun): Finding[] {
     );
   }
   return sortFindings(findings);
-}
-
-interface Problem {
-  path: string;
-  message: string;
 }
 
 /**
@@ -178,13 +153,17 @@ function errorsSection(text: string): string | undefined {
   return (end === -1 ? rest : rest.slice(0, end)).trimEnd();
 }
 
-/** The deprecation list: one line, empty when there is none (cloud-init prints the label anyway). */
-function deprecationsLine(text: string): string | undefined {
-  for (const line of text.split("\n")) {
-    const at = line.indexOf(DEPRECATIONS_MARK);
-    if (at !== -1) return line.slice(at + DEPRECATIONS_MARK.length).trim();
-  }
-  return undefined;
+/**
+ * The deprecation list, empty when there is none (cloud-init prints the label anyway). It runs to
+ * cloud-init's next line of its own: a deprecation's description may span lines (22.4's
+ * `chpasswd.list` has a blank line in it), so it does not end at the first newline.
+ */
+function deprecationsSection(text: string): string | undefined {
+  const start = text.indexOf(DEPRECATIONS_MARK);
+  if (start === -1) return undefined;
+  const rest = text.slice(start + DEPRECATIONS_MARK.length);
+  const end = rest.search(/\n[ \t]*(?:Valid cloud-config: |Valid schema |Error:|Invalid )/);
+  return (end === -1 ? rest : rest.slice(0, end)).trim();
 }
 
 /**
@@ -192,7 +171,7 @@ function deprecationsLine(text: string): string | undefined {
  * (`{'name': 'bob', 'groups': ...} is not valid ...`), so a path counts only when the file has it
  * (or it is a `format-lL.cC` position). Without the file's paths, any dotted word is taken.
  */
-function splitProblems(text: string, knownPaths: ReadonlySet<string>): Problem[] {
+function splitProblems(text: string, knownPaths: ReadonlySet<string>): SchemaProblem[] {
   if (text.trim() === "") return [];
   const isPathAt = (i: number): string | undefined => {
     const colon = text.indexOf(": ", i);
@@ -217,145 +196,4 @@ function splitProblems(text: string, knownPaths: ReadonlySet<string>): Problem[]
     if (path === undefined) return { path: "", message: chunk.trim() };
     return { path, message: chunk.slice(path.length + 2).trim() };
   });
-}
-
-function errorFinding(p: Problem, file: string, doc: LocatableDoc | undefined, rename: (s: string) => string): Finding {
-  const pos = /^format-l(\d+)\.c(\d+)$/.exec(p.path);
-  if (pos) {
-    const header = /needs to begin with/.test(p.message);
-    return {
-      gate: GATE,
-      severity: "error",
-      code: header ? "SW-CLOUD-INIT-HEADER" : "SW-CLOUD-INIT-YAML",
-      // PyYAML appends 'in "<byte string>", line L, column C:' and a caret excerpt; the position is
-      // already in line/col, so keep the sentence only.
-      message: rename(p.message.split(/\n\s*in "<byte string>"/)[0]!.replace(/\s*\n\s*/g, "; ").trim()),
-      file,
-      line: Number(pos[1]),
-      col: Number(pos[2]),
-      ...(header ? { hint: 'make "#cloud-config" the exact first line: without it cloud-init does not read the file as cloud-config' } : {}),
-    };
-  }
-  const unexpected = /\('([^']+)' (?:was|were) unexpected\)/.exec(p.message);
-  return {
-    gate: GATE,
-    severity: "error",
-    code: "SW-CLOUD-INIT-SCHEMA",
-    message: p.path ? `${p.path}: ${rename(p.message)}` : rename(p.message),
-    file,
-    ...locate(doc, p.path, unexpected?.[1]),
-    ...hintFor(p),
-  };
-}
-
-function hintFor(p: Problem): { hint?: string } {
-  if (/^-?\d+ is not of type 'string'$/.test(p.message)) {
-    return {
-      hint: "quote the value: cloud-init reads YAML 1.1, where an unquoted 0644 is the octal integer 420, not a string",
-    };
-  }
-  const unexpected = /\('([^']+)' (?:was|were) unexpected\)/.exec(p.message);
-  if (unexpected) {
-    return { hint: `'${unexpected[1]}' is not a key of ${p.path || "the file"}: check its spelling against the cloud-init module docs` };
-  }
-  return {};
-}
-
-/** cloud-init writes RST (``name``); findings are plain text with Markdown-style code. */
-function rstToPlain(s: string): string {
-  return s.replace(/``([^`]+)``/g, "`$1`");
-}
-
-interface LocatableDoc {
-  root: Node | null;
-  lines: LineCounter;
-}
-
-/**
- * The file parsed only to find positions: YAML 1.1 like cloud-init's PyYAML, duplicate keys allowed
- * (PyYAML keeps the last, and the schema report is about what cloud-init read, not our rules).
- */
-function loadForLocating(source: string): LocatableDoc | undefined {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { ...parseOptions, version: "1.1", uniqueKeys: false, strict: false, lineCounter: lines });
-  const root = doc.contents as Node | null;
-  return root ? { root, lines } : undefined;
-}
-
-/** Every dotted path in the document, as cloud-init spells them (`write_files.0.permissions`). */
-function collectPaths(root: Node | null): Set<string> {
-  const paths = new Set<string>();
-  const walk = (node: unknown, prefix: string, depth: number) => {
-    if (depth > 64 || paths.size > 100_000) return;
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = keyText(pair.key);
-        if (key === undefined) continue;
-        const path = prefix ? `${prefix}.${key}` : key;
-        paths.add(path);
-        walk(pair.value, path, depth + 1);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const path = prefix ? `${prefix}.${i}` : String(i);
-        paths.add(path);
-        walk(item, path, depth + 1);
-      });
-    }
-  };
-  walk(root, "", 0);
-  return paths;
-}
-
-/** Line and column of a dotted path's value (or of `key` inside it, for an unexpected key). */
-function locate(doc: LocatableDoc | undefined, path: string, key?: string): { line?: number; col?: number } {
-  if (!doc) return {};
-  let node: unknown = doc.root;
-  let rest = path;
-  while (rest !== "" && node) {
-    const next = step(node, rest);
-    if (!next) return {};
-    [node, rest] = next;
-  }
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => keyText(p.key) === key);
-    if (pair && isNodeWithRange(pair.key)) return position(doc, pair.key.range[0]);
-  }
-  return isNodeWithRange(node) ? position(doc, node.range[0]) : {};
-}
-
-/** One path step; keys may contain dots, so a map key matches the longest way it can. */
-function step(node: unknown, rest: string): [unknown, string] | undefined {
-  if (isMap(node)) {
-    let best: [unknown, string] | undefined;
-    let bestLen = -1;
-    for (const pair of node.items) {
-      const key = keyText(pair.key);
-      if (key === undefined || key.length <= bestLen) continue;
-      if (rest === key) [best, bestLen] = [[pair.value, ""], key.length];
-      else if (rest.startsWith(`${key}.`)) [best, bestLen] = [[pair.value, rest.slice(key.length + 1)], key.length];
-    }
-    return best;
-  }
-  if (isSeq(node)) {
-    const dot = rest.indexOf(".");
-    const index = Number(dot === -1 ? rest : rest.slice(0, dot));
-    if (!Number.isInteger(index) || index < 0 || index >= node.items.length) return undefined;
-    return [node.items[index], dot === -1 ? "" : rest.slice(dot + 1)];
-  }
-  return undefined;
-}
-
-function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
-  return typeof key === "string" || typeof key === "number" ? String(key) : undefined;
-}
-
-function isNodeWithRange(n: unknown): n is { range: [number, number, number] } {
-  return typeof n === "object" && n !== null && Array.isArray((n as { range?: unknown }).range);
-}
-
-function position(doc: LocatableDoc, offset: number): { line: number; col: number } {
-  const { line, col } = doc.lines.linePos(offset);
-  return { line, col };
 }

@@ -1,7 +1,7 @@
 /**
- * Structural check of rendered cloud-init, offline (the real `cloud-init schema` runs in `check`
- * and tests when installed): the header, YAML 1.1 types that cloud-init's PyYAML would change,
- * and known keys.
+ * Structural check of rendered cloud-init, offline (`check` also validates against cloud-init's own
+ * schema when cloud-init is installed: cloud-init-gate.ts): the header, YAML 1.1 types that
+ * cloud-init's PyYAML would change, and known keys.
  */
 import { parseDocument } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";

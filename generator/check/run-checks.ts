@@ -12,7 +12,7 @@ import type { RenderedFile } from "../render/render.js";
 import { listFiles } from "../render/templates.js";
 import { loadLeakContext } from "../secrets/leak-inputs.js";
 import { loadRepoInputs } from "../secrets/repo-inputs.js";
-import { runCloudInitSchema } from "./cloud-init-schema.js";
+import { runCloudInitGate } from "./cloud-init-gate.js";
 import { findingFromDiagnostic, type Finding, type GateRun } from "./finding.js";
 import { runKubeconform } from "./kubeconform.js";
 import { scanSecretLeaks, type LeakContext } from "./secret-leak.js";
@@ -48,8 +48,10 @@ export interface GateOptions {
   schemaLocations: readonly string[];
   /** kubeconform's `-kubernetes-version`; default: the embedded schema set's version for the tree. */
   kubernetesVersion?: string;
-  /** The cloud-init binary; null: not installed (skipped, with a warning). */
+  /** The cloud-init binary; null: not installed (the fallback when cloud-init's schema file cannot be read). */
   cloudInit: string | null;
+  /** cloud-init's JSON schema to check user-data against in process. @default the installed cloud-init's */
+  cloudInitSchema?: string | undefined;
   /** What the secret-leak scan looks for (see {@link loadLeakInputs}). */
   leak: LeakInputs;
 }
@@ -165,21 +167,13 @@ async function kubeconformGate(tree: TreeUnderCheck, objects: readonly ParsedObj
   };
 }
 
-/** `cloud-init schema` on every node's user-data, when cloud-init is installed. */
+/** cloud-init's schema on every node's user-data: in process, else `cloud-init schema` (cloud-init-gate.ts). */
 async function cloudInitSchemaGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
-  const nodes = tree.files.filter((f) => f.kind === "cloud-init");
+  const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => ({ file: join(tree.root, f.path), text: f.text, display: tree.display(f.path) }));
   if (nodes.length === 0) return { findings: [], checked: [], skipped: "the tree has no user-data" };
-  const binary = opts.cloudInit;
-  if (!binary) {
-    return {
-      findings: [skipped("cloud-init", "cloud-init not found on PATH: user-data was not checked with `cloud-init schema` (only Slipway's offline structure check ran)", "install cloud-init 22.2 or later (Debian/Ubuntu: apt-get install cloud-init)")],
-      checked: [],
-      skipped: "cloud-init not found on PATH (only the offline structure check ran)",
-    };
-  }
-  const findings: Finding[] = [];
-  for (const f of nodes) findings.push(...(await runCloudInitSchema(join(tree.root, f.path), { binary, displayFile: tree.display(f.path) })));
-  return { findings, checked: nodes.map((f) => tree.display(f.path)) };
+  const result = await runCloudInitGate(nodes, { binary: opts.cloudInit, schemaFile: opts.cloudInitSchema });
+  const skip = result.checked.length === 0 ? result.findings.find((f) => f.code === "SW-CHECK-SKIPPED") : undefined;
+  return skip ? { ...result, skipped: "cloud-init's schema could not be used and cloud-init is not on PATH (only the offline structure check ran)" } : result;
 }
 
 /**

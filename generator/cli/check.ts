@@ -24,6 +24,7 @@ interface CheckOpts {
   out?: string;
   provider?: string;
   kubeconform?: string;
+  cloudInitSchema?: string;
   schemaLocation?: string[];
   kubernetesVersion?: string;
   format: string;
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .summary("run every gate on the spec and the rendered tree; report all findings at once")
     .description(
       [
-        "Runs every gate and reports all findings at once: the spec (schema and rules); the tree (YAML, duplicates, every Application path present, no orphan folder, not stale against a fresh render); every object against its strict Kubernetes or CRD schema, embedded in Slipway (as strict as kubeconform -strict: unknown fields at any depth, types, enums, required fields; no network, no external program), from the schema set nearest the cluster's Kubernetes version; kubeconform -strict as a second opinion when the binary is on PATH or given with --kubeconform (schemas it cannot download make it skipped, not failed); `cloud-init schema` on every node's user-data when cloud-init is installed; the secret-leak scan; and each node's full user-data (secrets filled in, estimated) against the provider's size budget.",
+        "Runs every gate and reports all findings at once: the spec (schema and rules); the tree (YAML, duplicates, every Application path present, no orphan folder, not stale against a fresh render); every object against its strict Kubernetes or CRD schema, embedded in Slipway (as strict as kubeconform -strict: unknown fields at any depth, types, enums, required fields; no network, no external program), from the schema set nearest the cluster's Kubernetes version; kubeconform -strict as a second opinion when the binary is on PATH or given with --kubeconform (schemas it cannot download make it skipped, not failed); every node's user-data against the installed cloud-init's own JSON schema, in process (or with `cloud-init schema` when that file cannot be read), the report naming the cloud-init release; the secret-leak scan; and each node's full user-data (secrets filled in, estimated) against the provider's size budget.",
         "Every report ends with each gate's result: passed, skipped (and why) or failed.",
         "With a spec, the gates run on a fresh render (what the commit-back on main would commit). With --tree DIR, they run on an existing tree without a spec.",
         "Exit 0 when there is no error (warnings, such as a gate skipped because its tool is missing, do not fail), 1 when any gate found an error, 2 for a usage error.",
@@ -46,6 +47,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "the directory that holds the committed rendered/ and bootstrap/ (default: beside the spec)")
     .option("--provider <name>", `user-data size budget: ${Object.keys(USER_DATA_BUDGETS).join(", ")} (default: spec.hosts.provider, or generic with --tree)`)
     .option("--kubeconform <path>", "the kubeconform binary (default: kubeconform on PATH; the gate is skipped when there is none)")
+    .option("--cloud-init-schema <file>", "cloud-init's schema-cloud-config-v1.json to check user-data against, e.g. the one of the release your images run (default: the installed cloud-init's)")
     .option("--schema-location <location>", "kubeconform -schema-location, repeatable; replaces the defaults (`default` and the CRDs catalog): name `default` again to keep it", collect)
     .option("--kubernetes-version <x.y.z>", `Kubernetes version to validate against: the embedded gate uses its nearest schema set (${STRICT_SCHEMA_VERSIONS.join(", ")}), kubeconform this version (default: the set nearest spec.k3s.version; ${STRICT_SCHEMA_VERSIONS[0]} with --tree)`)
     .option("--format <format>", REPORT_FORMATS.join(", "), "text")
@@ -65,6 +67,7 @@ export function register(program: Command): void {
       const gateOptions: ToolOptions = {
         kubeconform,
         cloudInit: findCloudInit(),
+        cloudInitSchema: opts.cloudInitSchema,
         schemaLocations: opts.schemaLocation ?? DEFAULT_SCHEMA_LOCATIONS,
         ...(opts.kubernetesVersion !== undefined ? { kubernetesVersion: opts.kubernetesVersion } : {}),
       };

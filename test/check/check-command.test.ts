@@ -2,13 +2,15 @@
  * `slipway check`, the built CLI run as a user would: each gate made to fail for its reason, with
  * its message; the report formats; exit codes 0 / 1 / 2. Gates whose tool is not installed are
  * skipped loudly (the runners' parsers are tested on genuine output in kubeconform.test.ts and
- * cloud-init-schema.test.ts).
+ * cloud-init-schema.test.ts; the in-process cloud-init gate against the real one in
+ * cloud-init-agreement.test.ts).
  */
 import { createHash } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findCloudInit } from "../../generator/check/cloud-init-schema.js";
+import { DEBIAN_CLOUD_INIT_SCHEMA, readCloudInitSchema } from "../../generator/check/cloud-init-schema-file.js";
 import { findKubeconform } from "../../generator/check/kubeconform.js";
 import { ROOT, SHARED, slipway, tempDir, warnSkip } from "../support/cli.js";
 
@@ -26,6 +28,13 @@ interface JsonReport {
   findings: JsonFinding[];
   gates: { gate: string; status: string; checked: number; errors: number; warnings: number; detail?: string }[];
   summary: { errors: number; warnings: number };
+}
+
+/** The release of the cloud-init whose schema is installed where Debian puts it. */
+function installedCloudInitVersion(): string {
+  const read = readCloudInitSchema(DEBIAN_CLOUD_INIT_SCHEMA);
+  if (!("found" in read) || read.found.version === undefined) throw new Error(`no version beside ${DEBIAN_CLOUD_INIT_SCHEMA}`);
+  return read.found.version;
 }
 
 let work: { dir: string; cleanup: () => void };
@@ -91,8 +100,11 @@ describe("a clean tree", () => {
 });
 
 describe("a passing check says what it checked", () => {
-  // No kubeconform, no cloud-init: two gates skipped, the rest passed, each with its result.
+  // No kubeconform, no cloud-init on PATH: kubeconform is skipped; the cloud-init gate still runs
+  // in process when cloud-init's schema is where Debian puts it, else it is skipped too.
   const run = (format: string) => slipway(["check", "--format", format], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+  const schemaInstalled = existsSync(DEBIAN_CLOUD_INIT_SCHEMA);
+  const cloudInitGate = schemaInstalled ? ["cloud-init", "passed", `the schema of cloud-init ${installedCloudInitVersion()}, in process (${DEBIAN_CLOUD_INIT_SCHEMA})`] : ["cloud-init", "skipped", "cloud-init's schema could not be used and cloud-init is not on PATH (only the offline structure check ran)"];
 
   it("json: every gate with its status, what it checked, and why a skipped one was skipped", () => {
     rendered();
@@ -104,7 +116,7 @@ describe("a passing check says what it checked", () => {
       ["tree", "passed", undefined],
       ["objects", "passed", expect.stringMatching(/^\d+ objects against the embedded Kubernetes 1\.36\.2 schemas$/)],
       ["kubeconform", "skipped", "kubeconform not found on PATH"],
-      ["cloud-init", "skipped", "cloud-init not found on PATH (only the offline structure check ran)"],
+      cloudInitGate,
       ["secret-leak", "passed", undefined],
       ["size", "passed", "hetzner budget"],
     ]);
@@ -122,7 +134,7 @@ describe("a passing check says what it checked", () => {
       "  tree         passed   N files",
       "  objects      passed   N files; N objects against the embedded Kubernetes 1.36.2 schemas",
       "  kubeconform  skipped  kubeconform not found on PATH",
-      "  cloud-init   skipped  cloud-init not found on PATH (only the offline structure check ran)",
+      schemaInstalled ? `  cloud-init   passed   1 file; ${cloudInitGate[2]}` : `  cloud-init   skipped  ${cloudInitGate[2]}`,
       "  secret-leak  passed   N files",
       "  size         passed   1 file; hetzner budget",
     ]);
@@ -132,7 +144,7 @@ describe("a passing check says what it checked", () => {
     rendered();
     const r = run("junit");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/<testsuites name="slipway check" tests="\d+" failures="0" errors="0" skipped="2">/);
+    expect(r.stdout).toMatch(new RegExp(`<testsuites name="slipway check" tests="\\d+" failures="0" errors="0" skipped="${schemaInstalled ? 1 : 2}">`));
     expect(r.stdout).toContain('<testsuite name="kubeconform" tests="2" failures="0" errors="0" skipped="1">\n    <properties>\n      <property name="status" value="skipped"/>\n      <property name="detail" value="kubeconform not found on PATH"/>\n    </properties>\n    <testcase classname="slipway.kubeconform" name="kubeconform">\n      <skipped message="kubeconform not found on PATH"/>\n    </testcase>');
     expect(r.stdout).toMatch(/<testsuite name="objects" tests="\d+" failures="0" errors="0" skipped="0">\n    <properties>\n      <property name="status" value="passed"\/>\n      <property name="detail" value="\d+ objects against the embedded Kubernetes 1.36.2 schemas"\/>/);
   });
@@ -283,14 +295,25 @@ describe("each gate fails for its reason", () => {
   });
 });
 
-describe("cloud-init schema gate", () => {
+describe("cloud-init gate", () => {
   const cloudInit = findCloudInit();
-  if (!cloudInit) warnSkip("check: cloud-init schema on user-data", "cloud-init");
-
-  it.skipIf(!cloudInit)("an unknown key in a write_files entry fails `cloud-init schema`, at its line", () => {
-    rendered();
+  const installedSchema = existsSync(DEBIAN_CLOUD_INIT_SCHEMA);
+  if (!cloudInit && !installedSchema) warnSkip("check: cloud-init's schema on user-data", "cloud-init");
+  const plantMode = () => {
     const node = at("bootstrap/cosmos-1.yaml");
     writeFileSync(node, readFileSync(node, "utf8").replace("    owner: root:root\n", "    owner: root:root\n    mode: '0600'\n"));
+  };
+  /** A cut-down cloud-init schema (draft-04, an allOf of modules), as --cloud-init-schema would get. */
+  const tinySchema = () => {
+    const item = { type: "object", additionalProperties: false, required: ["path"], properties: Object.fromEntries(["path", "content", "owner", "permissions", "encoding", "append", "defer"].map((k) => [k, { type: k === "append" || k === "defer" ? "boolean" : "string" }])) };
+    const schema = { $schema: "http://json-schema.org/draft-04/schema#", $defs: { cc_write_files: { type: "object", properties: { write_files: { type: "array", items: item } } } }, allOf: [{ $ref: "#/$defs/cc_write_files" }] };
+    writeFileSync(at("schema.json"), JSON.stringify(schema));
+    return at("schema.json");
+  };
+
+  it.skipIf(!cloudInit && !installedSchema)("an unknown key in a write_files entry fails cloud-init's schema, at its line", () => {
+    rendered();
+    plantMode();
     const r = check(TREE);
     expect(r.code).toBe(1);
     const schema = r.findings.filter((f) => f.code === "SW-CLOUD-INIT-SCHEMA");
@@ -299,10 +322,43 @@ describe("cloud-init schema gate", () => {
     expect(schema[0]!.message).toMatch(/^write_files\.0: .*'mode' was unexpected/);
   });
 
-  it("without cloud-init (or kubeconform) on PATH the gate says it was skipped, as a warning (exit 0)", () => {
+  it("--cloud-init-schema: checked in process against that schema, which the report names", () => {
+    rendered();
+    plantMode();
+    const schema = tinySchema();
+    const r = check([...TREE, "--cloud-init-schema", "schema.json"]);
+    expect(r.code).toBe(1);
+    expect(r.findings.filter((f) => f.code.startsWith("SW-CLOUD-INIT-")).map((f) => [f.severity, f.code, f.message])).toEqual([
+      ["error", "SW-CLOUD-INIT-SCHEMA", "write_files.0: Additional properties are not allowed ('mode' was unexpected)"],
+    ]);
+    const json = JSON.parse(slipway(["check", ...TREE, "--cloud-init-schema", "schema.json", "--format", "json"], { cwd: work.dir }).stdout) as JsonReport;
+    expect(json.gates.find((g) => g.gate === "cloud-init")!.detail).toBe(`the schema of a cloud-init release of unknown version, in process (${schema}, validated the way cloud-init 22.4 validates)`);
+  });
+
+  it("with the installed cloud-init's schema, the gate needs no cloud-init on PATH, and names the release", () => {
+    if (!installedSchema) return warnSkip(`check: in-process cloud-init gate without cloud-init on PATH (no ${DEBIAN_CLOUD_INIT_SCHEMA})`, "cloud-init");
+    rendered();
+    const r = slipway(["check", ...TREE, "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.gate === "cloud-init")).toEqual([]);
+    expect(report.gates.find((g) => g.gate === "cloud-init")).toMatchObject({ status: "passed", detail: expect.stringMatching(/^the schema of cloud-init \d+\.\d+\S*, in process \(/) });
+    expect(r.code).toBe(0);
+  });
+
+  it.skipIf(!cloudInit)("a schema file that cannot be read: `cloud-init schema` instead, and the report says so", () => {
+    rendered();
+    plantMode();
+    const r = check([...TREE, "--cloud-init-schema", "missing.json"]);
+    expect(r.code).toBe(1);
+    const ours = r.findings.filter((f) => f.code.startsWith("SW-CLOUD-INIT-"));
+    expect(ours.map((f) => f.code)).toEqual(["SW-CLOUD-INIT-FALLBACK", "SW-CLOUD-INIT-SCHEMA"]);
+    expect(ours[0]!.message).toContain(`${at("missing.json")}: ENOENT`);
+  });
+
+  it("with neither the schema nor cloud-init (or kubeconform) on PATH the gates say they were skipped, as warnings (exit 0)", () => {
     rendered();
     // slipway() runs node by its absolute path, so an empty PATH hides only the tools.
-    const r = slipway(["check", "--tree", ".", "--provider", "hetzner", "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
+    const r = slipway(["check", ...TREE, "--cloud-init-schema", "missing.json", "--format", "json"], { cwd: work.dir, env: { PATH: "/nonexistent" } });
     const report = JSON.parse(r.stdout) as JsonReport;
     expect(report.findings.filter((f) => f.code === "SW-CHECK-SKIPPED").map((f) => f.gate)).toEqual(["kubeconform", "cloud-init"]);
     expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);

@@ -97,6 +97,22 @@ describe("parseCloudInitSchemaOutput on captured cloud-init 22.4.2 output", () =
     ]);
   });
 
+  it("a deprecation whose description spans lines keeps all of it, and the ones after it", () => {
+    // cloud-init 22.4.2 on `chpasswd: {list: 'a:b'}` and `grub-dpkg`: the description has a blank line.
+    const stdout = [
+      "Cloud config schema deprecations: chpasswd.list: DEPRECATED: List of ``username:password`` pairs.",
+      "",
+      "Use of a multiline string for this field is DEPRECATED and will result in an error in a future version of cloud-init., grub-dpkg: DEPRECATED: Use ``grub_dpkg`` instead",
+      "Valid cloud-config: x.yaml",
+      "",
+    ].join("\n");
+    const findings = parseCloudInitSchemaOutput({ stdout, stderr: "", rc: 0, file: "x.yaml", source: "#cloud-config\nchpasswd: {list: 'a:b'}\ngrub-dpkg: {enabled: true}\n" });
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [2, "chpasswd.list: DEPRECATED: List of `username:password` pairs.\n\nUse of a multiline string for this field is DEPRECATED and will result in an error in a future version of cloud-init."],
+      [3, "grub-dpkg: DEPRECATED: Use `grub_dpkg` instead"],
+    ]);
+  });
+
   it("without the file's text, problems are still split and reported (no line)", () => {
     const findings = parseCloudInitSchemaOutput({
       stdout: "",
