@@ -3,6 +3,7 @@ import { UsageError } from "../diagnostics.js";
 import { schemaAt, type JsonSchema } from "../spec/schema.js";
 import { closest } from "../spec/suggest.js";
 import { out } from "./io.js";
+import { examples } from "./help.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
@@ -11,7 +12,7 @@ export function register(program: Command): void {
     .summary("describe a field of cluster.yaml")
     .description("Prints the description, type, default, allowed values and an example of a cluster.yaml field, from the schema. PATH is dotted; list items are written [] or [0].")
     .argument("<path>", "field path, e.g. spec.k3s.disable or spec.nodes[].role")
-    .addHelpText("after", "\nExamples:\n  $ slipway explain spec.k3s.disable\n  $ slipway explain spec.nodes[].volume.mountPath\n  $ slipway explain spec")
+    .addHelpText("after", examples("slipway explain spec.k3s.disable", "slipway explain spec.nodes[].volume.mountPath", "slipway explain spec"))
     .action(action((path: string) => {
       const segments = parsePath(path);
       const s = schemaAt(segments);

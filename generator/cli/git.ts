@@ -3,6 +3,7 @@
  * Anything that makes the base unreadable is a usage error with a hint, never a stack trace.
  */
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { UsageError } from "../diagnostics.js";
 
 interface GitRun {
@@ -14,10 +15,23 @@ interface GitRun {
 function git(args: readonly string[], cwd: string): GitRun {
   const r = spawnSync("git", args, { cwd, encoding: "utf8", shell: false, maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
   if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    // spawn reports a bad working directory as ENOENT/ENOTDIR too: tell the two apart.
+    if ((code === "ENOENT" || code === "ENOTDIR") && !isDirectory(cwd)) {
+      throw new UsageError(`${cwd} is not a directory`, "pass the path of cluster.yaml inside a git repository");
+    }
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
     throw new UsageError(missing ? "git not found on PATH" : `git could not be run: ${r.error.message}`, "slipway plan reads the base version of the spec with git");
   }
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The commit `ref` names, or undefined when it names none. */

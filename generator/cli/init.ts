@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { error, UserError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
 import { packageRoot } from "../render/templates.js";
 import { err } from "./io.js";
+import { examples } from "./help.js";
+import { outputDir } from "./paths.js";
 import { action } from "./result.js";
 
 const README_MARKER = "<!-- slipway -->";
@@ -14,10 +16,10 @@ export function register(program: Command): void {
     .command("init")
     .summary("scaffold cluster.yaml, .gitignore, a README section and the sealing key pair")
     .description("Creates cluster.yaml (with the yaml-language-server $schema line for editor completion), cluster.schema.json beside it, .slipway/ in .gitignore (secrets live there), a README section explaining the workflow, and the Sealed Secrets key pair (as `slipway keygen`: private key in .slipway/, certificate at bootstrap/sealed-secrets.crt). Also writes the CI workflows .github/workflows/render-and-diff.yml and commit-rendered.yml (kept if present). Refuses to overwrite an existing cluster.yaml; keeps existing keys.")
-    .option("--dir <dir>", "repository directory", ".")
-    .addHelpText("after", "\nExamples:\n  $ npx slipway init\n  $ slipway init --dir infra/")
+    .option("--dir <dir>", "repository directory (made when missing)", ".")
+    .addHelpText("after", examples("npx slipway init", "slipway init --dir infra/"))
     .action(action(async (opts: { dir: string }) => {
-      const dir = resolve(opts.dir);
+      const dir = outputDir(opts.dir, "--dir");
       const spec = join(dir, "cluster.yaml");
       if (existsSync(spec)) {
         throw new UserError([error("SW-INIT-EXISTS", `${spec} already exists; init does not overwrite it`, { hint: "Edit it, or move it away to start over." })]);

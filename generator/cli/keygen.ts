@@ -3,10 +3,12 @@
  * Wiring only; the work is in generator/secrets/key-store.ts. Secret modules are imported inside
  * the action so other commands never load them (nor @peculiar/x509 behind them).
  */
-import { relative, resolve, isAbsolute } from "node:path";
+import { relative, isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { error, UserError } from "../diagnostics.js";
 import type { StoredKey } from "../secrets/key-store.js";
+import { examples } from "./help.js";
+import { inputDir, outputDir } from "./paths.js";
 
 /** Parsed options of `keygen`. */
 export interface KeygenOptions {
@@ -23,24 +25,24 @@ export interface KeygenIo {
   now?: Date;
 }
 
-const EXAMPLES = `
-Examples:
-  $ slipway keygen                 create the first key pair in the current repository
-  $ slipway keygen --dir ./infra   ... in another repository
-  $ slipway keygen --rotate        add a new newest key; old keys stay so old SealedSecrets still decrypt
-  $ slipway keygen --show          list keys and fingerprints (no change)
+const EXAMPLES = `${examples(
+  "slipway keygen                  # the first key pair, in the current repository",
+  "slipway keygen --dir ./infra    # ... in another repository",
+  "slipway keygen --rotate         # a newer key; old keys stay, so old SealedSecrets still decrypt",
+  "slipway keygen --show           # keys and fingerprints (no change)",
+)}
 
 Files:
   .slipway/sealed-secrets/key-NNN.pem   private keys (mode 0600); never commit, back them up
-  bootstrap/sealed-secrets.crt          certificate of the newest key; commit it, \`seal\` uses it
-`;
+  bootstrap/sealed-secrets.crt          certificate of the newest key; commit it, \`seal\` uses it`;
 
 /** Add the `keygen` command to `program`. */
 export function register(program: Command): void {
   program
     .command("keygen")
-    .description("Create the Sealed Secrets key pair for a repository, rotate it, or show it")
-    .option("--dir <repo>", "repository root", ".")
+    .summary("create, rotate or show the Sealed Secrets key pair")
+    .description("Creates the Sealed Secrets key pair of a repository (private key in .slipway/sealed-secrets/, certificate at bootstrap/sealed-secrets.crt), adds a newer one with --rotate, or lists them with --show.")
+    .option("--dir <repo>", "repository root (made when missing, unless only reading)", ".")
     .option("--rotate", "add a new key that seals from now on, keeping the old keys")
     .option("--show", "print keys, validity and SHA-256 public key fingerprints")
     .addHelpText("after", EXAMPLES)
@@ -54,10 +56,11 @@ export function register(program: Command): void {
  * @throws UserError from the key store (keys exist, none to rotate, unreadable keys).
  */
 export async function runKeygen(options: KeygenOptions, io: KeygenIo): Promise<void> {
-  const repoDir = resolve(options.dir ?? ".");
+  const writes = options.rotate === true || !options.show;
+  const repoDir = writes ? outputDir(options.dir ?? ".", "--dir") : inputDir(options.dir ?? ".", "--dir", "--dir names the repository root, where `slipway keygen` made .slipway/ and bootstrap/.");
   const now = io.now ?? new Date();
   const store = await import("../secrets/key-store.js");
-  if (options.rotate || !options.show) {
+  if (writes) {
     const key = options.rotate ? await store.rotateKeys(repoDir, now) : await store.initKeys(repoDir, now);
     io.out(describeNewKey(key, store.certificateFileOf(repoDir), options.rotate === true));
   }

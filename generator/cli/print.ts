@@ -57,7 +57,7 @@ export function diagnosticsJson(ds: readonly Diagnostic[]): object[] {
 export function displayPath(file: string): string {
   if (!file.startsWith("/")) return file;
   const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
+  return rel === "" ? "." : rel.startsWith("..") ? file : rel;
 }
 
 function colors(on: boolean) {

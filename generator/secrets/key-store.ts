@@ -249,6 +249,8 @@ export async function readInputFile(path: string): Promise<Buffer> {
   }
 }
 
+/** Nothing there: no such file, or a path through a file (`repo/cluster.yaml/.slipway`). */
 function isNotFound(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }

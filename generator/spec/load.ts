@@ -34,7 +34,13 @@ export function loadSpecFile(file: string): LoadResult {
   if (stat.isDirectory()) {
     return fail(file, "SW-FILE-IS-DIRECTORY", "this is a directory, not a cluster.yaml file", `Pass the spec file itself, e.g. ${file.replace(/\/$/, "")}/cluster.yaml.`);
   }
-  const bytes = readFileSync(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    return fail(file, "SW-FILE-UNREADABLE", `cannot read this file (${code})`, "Check the file's permissions, or pass the path of a readable cluster.yaml.");
+  }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     return fail(file, "SW-FILE-BINARY", `not a text file: it holds binary data (a NUL byte on line ${lineOfByte(bytes, nul)})`, "cluster.yaml must be UTF-8 YAML text; check that you passed the right file.");
