@@ -94,6 +94,10 @@ const CASES: Case[] = [
   { args: ["keygen", "--dir", "afile"], code: 2, says: /--dir afile is a file, not a directory/ },
   { args: ["keygen", "--dir", "locked"], code: 2, says: /--dir locked cannot be written/, locked: true },
   { args: ["keygen", "--show", "--dir", "missing"], code: 2, says: /--dir missing does not exist/ },
+  { args: ["keygen", "--print-secrets", "--dir", "missing"], code: 2, says: /--dir missing does not exist/ },
+  { args: ["keygen", "--secrets-out", "adir"], code: 2, says: /--secrets-out adir is a directory, not a file/ },
+  { args: ["keygen", "--secrets-out", "missing/keys.yaml"], code: 2, says: /the directory missing does not exist/ },
+  { args: ["keygen", "--secrets-out", "locked/keys.yaml"], code: 2, says: /cannot write in locked/, locked: true },
   // diff
   { args: ["diff", "--out", "missing"], code: 2, says: /--out missing does not exist/ },
   { args: ["diff", "--out", "afile"], code: 2, says: /--out afile is a file, not a directory/ },
