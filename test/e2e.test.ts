@@ -1,4 +1,5 @@
 /** The built CLI, run as a user would: commands, exit codes, files written. */
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -314,5 +315,30 @@ describe("init", () => {
     const again = slipway(["init"], { cwd: work.dir });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("already exists");
+  });
+
+  it("the README quick start's `git add .` stages neither node_modules/ nor secrets", () => {
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: work.dir, encoding: "utf8", env: { PATH: process.env.PATH, HOME: work.dir, GIT_CONFIG_NOSYSTEM: "1" } });
+    expect(git("init", "-q").status).toBe(0);
+    expect(slipway(["init"], { cwd: work.dir }).code).toBe(0);
+    mkdirSync(join(work.dir, "node_modules/slipway"), { recursive: true });
+    writeFileSync(join(work.dir, "node_modules/slipway/package.json"), "{}\n");
+    writeFileSync(join(work.dir, ".slipway/k3s-token"), `${TOKEN}\n`);
+    writeFileSync(join(work.dir, "node-1.user-data"), "#cloud-config\n");
+    expect(git("add", ".").status).toBe(0);
+    const staged = git("diff", "--cached", "--name-only").stdout.split("\n").filter(Boolean);
+    expect(staged).toContain("cluster.yaml");
+    expect(staged).toContain("bootstrap/sealed-secrets.crt");
+    expect(staged.filter((f) => f.startsWith("node_modules/") || f.startsWith(".slipway/") || f.endsWith(".user-data"))).toEqual([]);
+  });
+
+  it("keeps an existing .gitignore and adds only the lines it lacks", () => {
+    writeFileSync(join(work.dir, ".gitignore"), "dist\nnode_modules\n");
+    expect(slipway(["init"], { cwd: work.dir }).code).toBe(0);
+    const lines = readFileSync(join(work.dir, ".gitignore"), "utf8").split("\n");
+    expect(lines.slice(0, 2)).toEqual(["dist", "node_modules"]);
+    expect(lines.filter((l) => l.startsWith("node_modules"))).toEqual(["node_modules"]);
+    expect(lines).toContain(".slipway/");
+    expect(lines).toContain("*.user-data");
   });
 });
