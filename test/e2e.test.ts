@@ -179,6 +179,7 @@ describe("diff", () => {
     expect(d.code).toBe(1);
     expect(d.stdout).toContain("Application root: 0 added, 1 changed, 0 removed");
     expect(d.stdout).toContain("changed argoproj.io/v1alpha1/Application/argocd/minio");
+    expect(d.stdout).toContain("    --- a/argoproj.io/v1alpha1/Application/argocd/minio\n    +++ b/argoproj.io/v1alpha1/Application/argocd/minio\n");
     expect(d.stdout).toMatch(/^ +-\s+replicas: 3$/m);
     expect(d.stdout).toMatch(/^ +\+\s+replicas: 4$/m);
     const md = slipway(["diff", "--format", "markdown"], { cwd: dir });
@@ -189,14 +190,30 @@ describe("diff", () => {
     expect(json.applications.map((a) => a.app)).toEqual(["root"]);
   });
 
-  it("groups added nodes' user-data under nodes", () => {
+  it("groups added nodes' user-data apart from the Applications", () => {
     const dir = scratchRepo();
     slipway(["render"], { cwd: dir });
     writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("  network:\n", "    - {name: worker-1, role: agent, address: 203.0.113.21}\n  network:\n"));
     const d = slipway(["diff"], { cwd: dir });
     expect(d.code).toBe(1);
-    expect(d.stdout).toContain("Application nodes: 1 added");
+    expect(d.stdout).toContain("Node user-data (bootstrap/): 1 added");
+    expect(d.stdout).not.toContain("Application nodes");
     expect(d.stdout).toContain("added   bootstrap/worker-1.yaml");
+    expect(d.stdout).toContain("    --- /dev/null\n    +++ b/bootstrap/worker-1.yaml\n");
+    const json = JSON.parse(slipway(["diff", "--format", "json"], { cwd: dir }).stdout) as { applications: unknown[]; nodes: { id: string }[] };
+    expect(json.nodes.map((n) => n.id)).toContain("bootstrap/worker-1.yaml");
+  });
+});
+
+describe("diff against a missing tree", () => {
+  it("--out MISSING is a usage error; a spec folder with no tree says everything is shown as added", () => {
+    const dir = scratchRepo();
+    const missing = slipway(["diff", "--out", "no-such-dir"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--out no-such-dir does not exist");
+    const fresh = slipway(["diff"], { cwd: dir });
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).toContain("no committed tree in . (neither rendered/ nor bootstrap/): everything is shown as added");
   });
 });
 

@@ -29,14 +29,14 @@ export function register(program: Command): void {
         if (format === "json") jsonOut({ ok: false, diagnostics: diagnosticsJson(r.diagnostics) });
         return 1;
       }
-      const { diffTrees, formatDiffMarkdown, formatDiffText } = await import("../output/diff.js");
+      const { diffTrees, formatDiffMarkdown, formatDiffText, hasChanges } = await import("../output/diff.js");
       if (!treeExists(treeDir) && !existsSync(join(treeDir, "bootstrap"))) {
         err(`slipway: no committed tree in ${displayPath(treeDir)} (neither rendered/ nor bootstrap/): everything is shown as added`);
       }
       const committed = readCommittedTree(treeDir, ["rendered", "bootstrap"]);
-      const diffs = diffTrees(committed, r.files);
-      if (format === "json") jsonOut({ changed: diffs.length > 0, applications: diffs });
-      else out(format === "markdown" ? formatDiffMarkdown(diffs) : formatDiffText(diffs));
-      return diffs.length > 0 ? 1 : 0;
+      const diff = diffTrees(committed, r.files);
+      if (format === "json") jsonOut({ changed: hasChanges(diff), ...diff });
+      else out(format === "markdown" ? formatDiffMarkdown(diff) : formatDiffText(diff));
+      return hasChanges(diff) ? 1 : 0;
     }));
 }
