@@ -316,6 +316,27 @@ describe("explain", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Did you mean spec.k3s.disable?");
   });
+
+  it("field summaries are whole first sentences, not cut at e.g.", () => {
+    const r = slipway(["explain", "spec.nodes[].volume"]);
+    expect(r.stdout).toContain("  device (required): Block device, e.g. /dev/sdb or /dev/disk/by-id/scsi-0HC_Volume_123.\n");
+  });
+
+  it("spec.nodes.name leads to spec.nodes[].name (a list's field is its items')", () => {
+    const r = slipway(["explain", "spec.nodes.name"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^FIELD: spec\.nodes\[\]\.name\n/);
+    expect(r.stderr).toContain("spec.nodes.name read as spec.nodes[].name (spec.nodes is a list)");
+    const typo = slipway(["explain", "spec.nodes.nam"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Did you mean spec.nodes[].name?");
+  });
+
+  it("a list of mappings lists its items' fields", () => {
+    const r = slipway(["explain", "spec.nodes"]);
+    expect(r.stdout).toContain("FIELDS (of each item, spec.nodes[]):\n  name (required): Node name");
+    expect(r.stdout).toContain("\n  volume: ");
+  });
 });
 
 describe("init", () => {
