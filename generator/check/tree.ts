@@ -10,6 +10,7 @@ import type { RenderedFile } from "../render/render.js";
 import { parseOptions } from "../yaml.js";
 import { validateWithModel } from "./models.js";
 import { checkCloudInitStructure } from "./cloud-init-structure.js";
+import { objectSizeProblems } from "./object-size.js";
 
 export interface ParsedObject {
   file: string;
@@ -95,6 +96,7 @@ export async function checkTree(files: readonly RenderedFile[], gitopsPath: stri
     diagnostics.push(...(await validateObject(o)));
   }
   diagnostics.push(...treeIntegrity(files, objects, gitopsPath));
+  diagnostics.push(...objectSizeProblems(objects));
   return { objects, embedded: embeddedObjects, diagnostics };
 }
 
