@@ -11,6 +11,7 @@ import { loadRepoInputs } from "./secrets/repo-inputs.js";
 import { planCluster } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import { renderPlan, type RenderedFile } from "./render/render.js";
+import { appPathProblems } from "./spec/app-paths.js";
 import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
 import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
 import type { ClusterSpec } from "./spec/types.js";
@@ -23,9 +24,11 @@ export interface SpecResult {
   diagnostics: Diagnostic[];
 }
 
-/** load + validate + resolve. */
+/** load + validate + resolve, and what the spec says about the repository beside it (app paths). */
 export function loadAndValidate(file: string): SpecResult {
-  return validateLoaded(loadSpecFile(file));
+  const r = validateLoaded(loadSpecFile(file));
+  if (!r.spec || !r.loaded) return r;
+  return { ...r, diagnostics: sortDiagnostics([...r.diagnostics, ...appPathProblems(r.spec, r.loaded, dirname(file))]) };
 }
 
 /** {@link loadAndValidate} on spec text that is not on disk (e.g. `git show REF:cluster.yaml`). */
