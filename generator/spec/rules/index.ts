@@ -9,6 +9,7 @@ import { firewallSettings } from "./host.js";
 import { tenantNamespaces } from "./isolation.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
+import { noSshKeys, placeholderRepoUrl } from "./placeholders.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
 
@@ -36,4 +37,6 @@ export const RULES: readonly Rule[] = [
   tenantNamespaces,
   firewallSettings,
   ...DNS_RULES,
+  placeholderRepoUrl,
+  noSshKeys,
 ];
