@@ -6,7 +6,7 @@
  * 1 when a file Slipway reads (the spec, a secret input file) has the problem. Never a stack trace.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "../generator/cli/commands.js";
@@ -145,6 +145,33 @@ describe("every path option, given the ordinary mistakes", () => {
     const r = slipway(["render"], { cwd: LOCKED });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/the spec's directory \. cannot be written/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+});
+
+describe("a file of Slipway's layout that is the wrong kind (a directory where a file goes, or the reverse)", () => {
+  const cases: { name: string; setup: (dir: string) => void; args: (dir: string) => string[]; code: 1 | 2; says: RegExp; noToken?: boolean }[] = [
+    { name: "init: README.md is a directory", setup: (d) => mkdirSync(join(d, "README.md"), { recursive: true }), args: (d) => ["init", "--dir", d], code: 2, says: /README\.md is a directory, where init writes a file/ },
+    { name: "init: .gitignore is a directory", setup: (d) => mkdirSync(join(d, ".gitignore"), { recursive: true }), args: (d) => ["init", "--dir", d], code: 2, says: /\.gitignore is a directory, where init writes a file/ },
+    { name: "init: .slipway is a file", setup: (d) => writeFileSync(join(d, ".slipway"), ""), args: (d) => ["init", "--dir", d], code: 2, says: /cannot write .*\.slipway/ },
+    { name: "keygen: the certificate is a directory", setup: (d) => mkdirSync(join(d, "bootstrap/sealed-secrets.crt"), { recursive: true }), args: (d) => ["keygen", "--dir", d], code: 1, says: /SW-FILE-IS-DIRECTORY/ },
+    { name: "userdata: .slipway/k3s-token is a directory", setup: (d) => { cpRepo(d); mkdirSync(join(d, ".slipway/k3s-token"), { recursive: true }); }, args: (d) => ["userdata", "node-1", join(d, "cluster.yaml")], code: 1, says: /SW-SECRET-UNREADABLE: \.slipway\/k3s-token is not a file/, noToken: true },
+    { name: "render: rendered is a file", setup: (d) => { cpRepo(d); writeFileSync(join(d, "rendered"), ""); }, args: (d) => ["render", join(d, "cluster.yaml")], code: 2, says: /rendered: a part of the path is a file/ },
+    { name: "seal: sealed-secrets is a file", setup: (d) => { cpRepo(d); writeFileSync(join(d, "sealed-secrets"), ""); }, args: (d) => ["seal", "s", "-n", "app", "--from-literal", "k=v", "--dir", d], code: 2, says: /cannot write .*sealed-secrets\/app: a part of the path is a file/ },
+  ];
+  let n = 0;
+  /** The repository of the first describe (its spec and keys), copied to `dir`. */
+  function cpRepo(dir: string): void {
+    for (const f of ["cluster.yaml", ".slipway", "bootstrap"]) cpSync(join(repo, f), join(dir, f), { recursive: true });
+  }
+
+  it.each(cases)("$name: exit $code", ({ setup, args, code, says, noToken }) => {
+    const dir = join(work.dir, `layout-${n++}`);
+    mkdirSync(dir);
+    setup(dir);
+    const r = slipway(args(dir), { env: noToken ? {} : env });
+    expect(r.stderr).toMatch(says);
+    expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { error, UsageError, UserError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
@@ -8,6 +8,7 @@ import { err } from "./io.js";
 import { configuredDefaultBranch, currentBranch } from "./git.js";
 import { examples } from "./help.js";
 import { outputDir } from "./paths.js";
+import { displayPath } from "./print.js";
 import { action } from "./result.js";
 
 const README_MARKER = "<!-- slipway -->";
@@ -27,6 +28,8 @@ export function register(program: Command): void {
       }
       const root = packageRoot();
       mkdirSync(dir, { recursive: true });
+      // Every file init reads or writes must be a file, or absent: a directory there is a usage error.
+      for (const f of ["cluster.schema.json", ".gitignore", "README.md", ".github/workflows/render-and-diff.yml", ".github/workflows/commit-rendered.yml"]) notADirectory(join(dir, f));
       const branch = branchOf(dir);
       writeFileAtomic(spec, withBranch(readFileSync(join(root, "templates/init/cluster.yaml"), "utf8"), "    revision: main\n", branch, "templates/init/cluster.yaml"));
       writeFileAtomic(join(dir, "cluster.schema.json"), readFileSync(join(root, "schema/cluster.schema.json"), "utf8"));
@@ -95,6 +98,10 @@ function writeWorkflows(dir: string, root: string, branch: string): void {
     writeFileAtomic(target, name === "commit-rendered.yml" ? withBranch(text, "    branches: [main]\n", branch, `templates/workflows/${name}`) : text);
   }
   err(`wrote .github/workflows/ (render-and-diff on pull requests, commit-rendered on pushes to ${branch}): they run \`npm ci\` and \`npx slipway\`, so keep slipway in package.json devDependencies`);
+}
+
+function notADirectory(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${displayPath(path)} is a directory, where init writes a file`, "Move it away, or run init in another directory (--dir).");
 }
 
 /** What the repository must never commit: Slipway's secrets, npm's install, printed user-data. */

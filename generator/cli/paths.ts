@@ -124,7 +124,9 @@ function reasonOf(e: unknown): string {
  */
 export function fileSystemProblem(e: unknown): UsageError | undefined {
   const x = e as NodeJS.ErrnoException | undefined;
-  if (!(x instanceof Error) || typeof x.path !== "string" || !x.code || !(x.code in REASONS)) return undefined;
+  if (!(x instanceof Error) || !x.code || !(x.code in REASONS)) return undefined;
+  // Reading a directory as a file fails on the descriptor, so node names no path.
+  if (typeof x.path !== "string") return x.code === "EISDIR" ? new UsageError("a directory stands where Slipway reads a file", "Check the paths given on the command line, and that no directory sits where a file goes (README.md, .gitignore, .slipway/k3s-token, ...).") : undefined;
   const verb = x.syscall === "open" || x.syscall === "scandir" || x.syscall === "stat" || x.syscall === "read" ? "use" : "write";
   return new UsageError(`cannot ${verb} ${displayPath(x.path)}: ${REASONS[x.code]}`, "Check the paths given on the command line and that you may write there.");
 }
