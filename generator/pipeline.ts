@@ -13,6 +13,7 @@ import type { Plan } from "./plan/types.js";
 import { renderPlan, type RenderedFile } from "./render/render.js";
 import { readCommittedFacts } from "./output/committed-facts.js";
 import type { BirthFacts } from "./spec/birth-facts.js";
+import { appPathProblems } from "./spec/app-paths.js";
 import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
 import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
 import type { ClusterSpec } from "./spec/types.js";
@@ -26,12 +27,14 @@ export interface SpecResult {
 }
 
 /**
- * load + validate + resolve. `committed`: the directory of the tree the cluster runs from (its
- * rendered/ and bootstrap/), whose birth facts the upgrade and birth-setting rules compare with;
- * default beside the spec.
+ * load + validate + resolve, and what the spec says about the repository beside it (app paths).
+ * `committed`: the directory of the tree the cluster runs from (its rendered/ and bootstrap/),
+ * whose birth facts the upgrade and birth-setting rules compare with; default beside the spec.
  */
 export function loadAndValidate(file: string, committed: string = dirname(file)): SpecResult {
-  return validateLoaded(loadSpecFile(file), readCommittedFacts(committed));
+  const r = validateLoaded(loadSpecFile(file), readCommittedFacts(committed));
+  if (!r.spec || !r.loaded) return r;
+  return { ...r, diagnostics: sortDiagnostics([...r.diagnostics, ...appPathProblems(r.spec, r.loaded, dirname(file))]) };
 }
 
 /** {@link loadAndValidate} on spec text that is not on disk (e.g. `git show REF:cluster.yaml`), against the given facts. */

@@ -13,7 +13,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  sourcemap: "linked",
+  // No source maps: they were 6 of the 9.7 MB the package unpacked to, and node does not read them
+  // unless started with --enable-source-maps. An internal error names the bundle chunk and line.
+  sourcemap: false,
   packages: "bundle",
   banner: {
     // Bundled CommonJS dependencies (handlebars, ajv) call require(); give them one.

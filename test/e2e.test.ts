@@ -1,4 +1,5 @@
 /** The built CLI, run as a user would: commands, exit codes, files written. */
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,6 +35,44 @@ describe("help and usage", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: slipway ${cmd}`);
     expect(r.stdout).toContain("Examples:");
+  });
+
+  it.each([...COMMAND_NAMES, "dns records"])("%s --help lists its exit codes in the one help style", (cmd) => {
+    const r = slipway([...cmd.split(" "), "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nExamples:\n {2}\$ /);
+    expect(r.stdout).toMatch(/\nExit codes:\n {2}0 {2}.+\n(?: {2}1 {2}.+\n)? {2}2 {2}usage error.+\n {2}3 {2}internal error: a bug in slipway\n/);
+    // The spec default is said the same way everywhere (no quoted commander default); plan's
+    // options are being rewritten with its classes (generator/cli/plan.ts), so it is left out here.
+    if (cmd !== "plan") expect(r.stdout).not.toContain('(default: "cluster.yaml")');
+  });
+
+  it("slipway with no arguments prints the usage on stderr and exits 2 (a usage error); --help prints it on stdout and exits 0", () => {
+    const bare = slipway([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe("");
+    expect(bare.stderr).toContain("Usage: slipway [options] [command]");
+    expect(bare.stderr).toContain("Without a command, slipway prints this help on standard error and exits 2");
+    const help = slipway(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: slipway [options] [command]");
+    const group = slipway(["dns"]);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain("Usage: slipway dns");
+  });
+
+  it("the command list has one summary style: lower case (or an acronym), no full stop", () => {
+    const list = slipway(["--help"]).stdout.split("Commands:\n")[1]!.split("\n\n")[0]!;
+    const summaries = list.split("\n").filter((l) => /^ {2}\S/.test(l)).map((l) => l.replace(/^ {2}\S.*? {2,}/, ""));
+    expect(summaries.length).toBe(COMMAND_NAMES.length + 1);
+    for (const s of summaries) expect(s, s).toMatch(/^([a-z]|[A-Z]{2,}\b).*[^.]$/);
+  });
+
+  it("seal --help shows no empty list defaults and names the stdin argument -", () => {
+    const r = slipway(["seal", "--help"]);
+    expect(r.stdout).not.toContain("(default: [])");
+    expect(r.stdout).not.toContain("[stdin]");
+    expect(r.stdout).toContain("Usage: slipway seal [options] <name> [-]");
   });
 
   it("an unknown command is a usage error (exit 2)", () => {
@@ -140,6 +179,7 @@ describe("diff", () => {
     expect(d.code).toBe(1);
     expect(d.stdout).toContain("Application root: 0 added, 1 changed, 0 removed");
     expect(d.stdout).toContain("changed argoproj.io/v1alpha1/Application/argocd/minio");
+    expect(d.stdout).toContain("    --- a/argoproj.io/v1alpha1/Application/argocd/minio\n    +++ b/argoproj.io/v1alpha1/Application/argocd/minio\n");
     expect(d.stdout).toMatch(/^ +-\s+replicas: 3$/m);
     expect(d.stdout).toMatch(/^ +\+\s+replicas: 4$/m);
     const md = slipway(["diff", "--format", "markdown"], { cwd: dir });
@@ -150,18 +190,46 @@ describe("diff", () => {
     expect(json.applications.map((a) => a.app)).toEqual(["root"]);
   });
 
-  it("groups added nodes' user-data under nodes", () => {
+  it("groups added nodes' user-data apart from the Applications", () => {
     const dir = scratchRepo();
     slipway(["render"], { cwd: dir });
     writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(dir, "cluster.yaml"), "utf8").replace("  network:\n", "    - {name: worker-1, role: agent, address: 203.0.113.21}\n  network:\n"));
     const d = slipway(["diff"], { cwd: dir });
     expect(d.code).toBe(1);
-    expect(d.stdout).toContain("Application nodes: 1 added");
+    expect(d.stdout).toContain("Node user-data (bootstrap/): 1 added");
+    expect(d.stdout).not.toContain("Application nodes");
     expect(d.stdout).toContain("added   bootstrap/worker-1.yaml");
+    expect(d.stdout).toContain("    --- /dev/null\n    +++ b/bootstrap/worker-1.yaml\n");
+    const json = JSON.parse(slipway(["diff", "--format", "json"], { cwd: dir }).stdout) as { applications: unknown[]; nodes: { id: string }[] };
+    expect(json.nodes.map((n) => n.id)).toContain("bootstrap/worker-1.yaml");
+  });
+});
+
+describe("diff against a missing tree", () => {
+  it("--out MISSING is a usage error; a spec folder with no tree says everything is shown as added", () => {
+    const dir = scratchRepo();
+    const missing = slipway(["diff", "--out", "no-such-dir"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--out no-such-dir does not exist");
+    const fresh = slipway(["diff"], { cwd: dir });
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).toContain("no committed tree in . (neither rendered/ nor bootstrap/): everything is shown as added");
   });
 });
 
 describe("userdata", () => {
+  it("takes the spec as a positional argument like the other commands, and still accepts --spec", () => {
+    const env = { SLIPWAY_K3S_TOKEN: TOKEN };
+    const positional = slipway(["userdata", "node-2", example("contabo-ha")], { env });
+    expect(positional.code, positional.stderr).toBe(0);
+    const option = slipway(["userdata", "node-2", "--spec", example("contabo-ha")], { env });
+    expect(option.code).toBe(0);
+    expect(option.stdout).toBe(positional.stdout);
+    const both = slipway(["userdata", "node-2", example("contabo-ha"), "--spec", example("hetzner-single")], { env });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("two different specs given");
+  });
+
   it("names the missing variable (exit 1)", () => {
     const r = slipway(["userdata", "node-1", "--spec", example("contabo-ha")]);
     expect(r.code).toBe(1);
@@ -248,6 +316,27 @@ describe("explain", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Did you mean spec.k3s.disable?");
   });
+
+  it("field summaries are whole first sentences, not cut at e.g.", () => {
+    const r = slipway(["explain", "spec.nodes[].volume"]);
+    expect(r.stdout).toContain("  device (required): Block device, e.g. /dev/sdb or /dev/disk/by-id/scsi-0HC_Volume_123.\n");
+  });
+
+  it("spec.nodes.name leads to spec.nodes[].name (a list's field is its items')", () => {
+    const r = slipway(["explain", "spec.nodes.name"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^FIELD: spec\.nodes\[\]\.name\n/);
+    expect(r.stderr).toContain("spec.nodes.name read as spec.nodes[].name (spec.nodes is a list)");
+    const typo = slipway(["explain", "spec.nodes.nam"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Did you mean spec.nodes[].name?");
+  });
+
+  it("a list of mappings lists its items' fields", () => {
+    const r = slipway(["explain", "spec.nodes"]);
+    expect(r.stdout).toContain("FIELDS (of each item, spec.nodes[]):\n  name (required): Node name");
+    expect(r.stdout).toContain("\n  volume: ");
+  });
 });
 
 describe("init", () => {
@@ -264,5 +353,30 @@ describe("init", () => {
     const again = slipway(["init"], { cwd: work.dir });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("already exists");
+  });
+
+  it("the README quick start's `git add .` stages neither node_modules/ nor secrets", () => {
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: work.dir, encoding: "utf8", env: { PATH: process.env.PATH, HOME: work.dir, GIT_CONFIG_NOSYSTEM: "1" } });
+    expect(git("init", "-q").status).toBe(0);
+    expect(slipway(["init"], { cwd: work.dir }).code).toBe(0);
+    mkdirSync(join(work.dir, "node_modules/slipway"), { recursive: true });
+    writeFileSync(join(work.dir, "node_modules/slipway/package.json"), "{}\n");
+    writeFileSync(join(work.dir, ".slipway/k3s-token"), `${TOKEN}\n`);
+    writeFileSync(join(work.dir, "node-1.user-data"), "#cloud-config\n");
+    expect(git("add", ".").status).toBe(0);
+    const staged = git("diff", "--cached", "--name-only").stdout.split("\n").filter(Boolean);
+    expect(staged).toContain("cluster.yaml");
+    expect(staged).toContain("bootstrap/sealed-secrets.crt");
+    expect(staged.filter((f) => f.startsWith("node_modules/") || f.startsWith(".slipway/") || f.endsWith(".user-data"))).toEqual([]);
+  });
+
+  it("keeps an existing .gitignore and adds only the lines it lacks", () => {
+    writeFileSync(join(work.dir, ".gitignore"), "dist\nnode_modules\n");
+    expect(slipway(["init"], { cwd: work.dir }).code).toBe(0);
+    const lines = readFileSync(join(work.dir, ".gitignore"), "utf8").split("\n");
+    expect(lines.slice(0, 2)).toEqual(["dist", "node_modules"]);
+    expect(lines.filter((l) => l.startsWith("node_modules"))).toEqual(["node_modules"]);
+    expect(lines).toContain(".slipway/");
+    expect(lines).toContain("*.user-data");
   });
 });

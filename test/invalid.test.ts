@@ -11,7 +11,7 @@
  * expected.txt from the current output: review the diff by hand before committing it.
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -137,13 +137,17 @@ describe.concurrent("--format json agrees with the text output", () => {
 
 /** Near misses of the invalid cases that are fine: the rules must not fire on them. */
 describe.concurrent("valid variants of the invalid cases", () => {
+  // A real-looking repository and an SSH key: placeholders are warnings (rules/placeholders.ts).
   const head = `apiVersion: slipway.dev/v1alpha1
 kind: Cluster
 metadata:
   name: demo
 spec:
   gitops:
-    repoURL: https://github.com/example/demo.git
+    repoURL: https://github.com/demo-org/demo.git
+  hosts:
+    ssh:
+      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidVariantKey ops@demo"]
 `;
   const variants: Record<string, string> = {
     "even-servers-allowed": `${head}  k3s:\n    allowEvenServers: true\n  nodes:\n    - {name: node-1, role: server, address: 203.0.113.10, privateAddress: 10.0.0.10}\n    - {name: node-2, role: server, address: 203.0.113.11, privateAddress: 10.0.0.11}\n`,
@@ -160,6 +164,11 @@ spec:
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "slipway-valid-variants-"));
     for (const [name, text] of Object.entries(variants)) writeFileSync(join(dir, `${name}.yaml`), text);
+    // The app folders same-app-name-as-namespace points at (a missing one is a warning).
+    for (const app of ["apps/web", "apps/web-staging"]) {
+      mkdirSync(join(dir, app), { recursive: true });
+      writeFileSync(join(dir, app, "deployment.yaml"), "# manifests\n");
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

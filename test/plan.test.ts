@@ -308,7 +308,7 @@ describe("slipway plan usage errors (exit 2, a hint, no stack trace)", () => {
     git("branch", "-m", "trunk");
     const r = slipway(["plan"], { cwd: work.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("no default branch found to compare with (tried origin/HEAD, origin/main, main)");
+    expect(r.stderr).toMatch(/no default branch found to compare with \(tried origin\/HEAD, .*origin\/main, main, origin\/master, master, and the current branch has no upstream\)/);
   });
 
   it("not a git repository", () => {

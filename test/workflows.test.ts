@@ -20,6 +20,10 @@ import { cmp } from "../generator/diagnostics.js";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const workflowsDir = join(repo, ".github/workflows");
 const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort(cmp);
+/** What `slipway init` writes into a user's repository (commit-rendered.yml with its branch). */
+const templatesDir = join(repo, "templates/workflows");
+/** Every workflow file: the repository's own and the templates, as `dir/file` for test names. */
+const allFiles = [...workflowFiles.map((f) => `.github/workflows/${f}`), ...workflowFiles.map((f) => `templates/workflows/${f}`)];
 
 interface ValidationState {
   actionType: string;
@@ -48,7 +52,8 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const load = (file: string) => readFileSync(join(workflowsDir, file), "utf8");
+/** A workflow by file name (the repository's own) or by path (`templates/workflows/x.yml`). */
+const load = (file: string) => readFileSync(file.includes("/") ? join(repo, file) : join(workflowsDir, file), "utf8");
 const workflow = (file: string) => parse(load(file)) as Workflow;
 const steps = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps);
 
@@ -70,13 +75,13 @@ describe("workflow files", () => {
     expect(validator.validateWorkflow(broken).errors.length).toBeGreaterThan(0);
   });
 
-  it.each(workflowFiles)("%s passes action-validator", (file) => {
+  it.each(allFiles)("%s passes action-validator", (file) => {
     const state = validator.validateWorkflow(load(file));
     expect(state.actionType).toBe("workflow");
     expect(state.errors).toEqual([]);
   });
 
-  it.each(workflowFiles)("%s runs only real slipway commands", (file) => {
+  it.each(allFiles)("%s runs only real slipway commands", (file) => {
     const used = steps(workflow(file)).flatMap((s) => (s.run ? slipwayCommands(s.run) : []));
     expect(used.length).toBeGreaterThan(0);
     const unknown = [...new Set(used.filter((c) => !COMMAND_NAMES.includes(c)))];
@@ -87,7 +92,7 @@ describe("workflow files", () => {
     expect(slipwayCommands("npx slipway render --check\nx=$(slipway plan)\nnpx --yes slipway diff > d.md\necho slipway-review; ./slipway.sh")).toEqual(["render", "plan", "diff"]);
   });
 
-  it.each(workflowFiles)("%s: every run script parses as bash", (file) => {
+  it.each(allFiles)("%s: every run script parses as bash", (file) => {
     for (const s of steps(workflow(file))) {
       if (!s.run) continue;
       // Expressions are substituted by the runner before bash sees the script.
@@ -98,21 +103,25 @@ describe("workflow files", () => {
     }
   });
 
-  it.each(workflowFiles)("%s: every action is pinned to a version (tag or commit SHA), never a branch", (file) => {
+  it.each(allFiles)("%s: every action is pinned to a version (tag or commit SHA), never a branch", (file) => {
     for (const s of steps(workflow(file))) {
       if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$/);
     }
   });
 });
 
-describe("one source of truth: templates/workflows/", () => {
-  const templatesDir = join(repo, "templates/workflows");
+describe("templates/workflows/ (what `slipway init` writes) and the repository's own", () => {
+  const initDir = () => mkdtempSync(join(tmpdir(), "slipway-init-workflows-"));
+  const initIn = (dir: string, gitConfig = "/dev/null") =>
+    spawnSync(process.execPath, [join(repo, "dist/bin.js"), "init", "--dir", dir], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: gitConfig } });
 
-  it("the repository's .github/workflows/ are byte-identical copies of templates/workflows/ (what `slipway init` writes)", () => {
+  it("render-and-diff.yml is the same file; commit-rendered.yml differs only in the paths that trigger it", () => {
     expect(readdirSync(templatesDir).sort(cmp)).toEqual(workflowFiles);
-    for (const file of workflowFiles) {
-      expect(readFileSync(join(workflowsDir, file)).equals(readFileSync(join(templatesDir, file))), `${file}: copy templates/workflows/${file} to .github/workflows/`).toBe(true);
-    }
+    expect(load("render-and-diff.yml")).toBe(load("templates/workflows/render-and-diff.yml"));
+    const own = workflow("commit-rendered.yml");
+    const user = workflow("templates/workflows/commit-rendered.yml");
+    const withoutPaths = (wf: Workflow) => ({ ...wf, on: { push: { ...(wf.on.push as object), paths: [] } } });
+    expect(withoutPaths(user)).toEqual(withoutPaths(own));
   });
 
   it("templates/ ships in the package, so init finds them", () => {
@@ -121,11 +130,11 @@ describe("one source of truth: templates/workflows/", () => {
   });
 
   it("slipway init writes both into the user's repository, and keeps one that exists", () => {
-    const dir = mkdtempSync(join(tmpdir(), "slipway-init-workflows-"));
+    const dir = initDir();
     try {
       mkdirSync(join(dir, ".github/workflows"), { recursive: true });
       writeFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "# mine\n");
-      const r = spawnSync(process.execPath, [join(repo, "dist/bin.js"), "init", "--dir", dir], { encoding: "utf8" });
+      const r = initIn(dir);
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(join(dir, ".github/workflows/render-and-diff.yml")).equals(readFileSync(join(templatesDir, "render-and-diff.yml")))).toBe(true);
       expect(readFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "utf8")).toBe("# mine\n");
@@ -133,6 +142,46 @@ describe("one source of truth: templates/workflows/", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each(["master", "trunk"])("in a repository whose branch is %s, init's commit-back runs on that branch and gitops.revision names it", (branch) => {
+    const dir = initDir();
+    try {
+      expect(spawnSync("git", ["init", "-q", "-b", branch, dir]).status).toBe(0);
+      const r = initIn(dir);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`commit-rendered on pushes to ${branch}`);
+      const text = readFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "utf8");
+      expect((parse(text) as Workflow).on.push).toMatchObject({ branches: [branch] });
+      expect(validator.validateWorkflow(text).errors).toEqual([]);
+      expect(text).toBe(load("templates/workflows/commit-rendered.yml").replace("branches: [main]", `branches: [${branch}]`));
+      expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toContain(`    revision: ${branch}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("outside a git repository, init uses init.defaultBranch, else main", () => {
+    const dir = initDir();
+    const configured = initDir();
+    try {
+      expect(initIn(dir).status).toBe(0);
+      expect(readFileSync(join(dir, ".github/workflows/commit-rendered.yml"), "utf8")).toContain("    branches: [main]\n");
+      writeFileSync(join(configured, "gitconfig"), "[init]\n\tdefaultBranch = develop\n");
+      const r = initIn(join(configured, "repo"), join(configured, "gitconfig"));
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(configured, "repo/.github/workflows/commit-rendered.yml"), "utf8")).toContain("    branches: [develop]\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(configured, { recursive: true, force: true });
+    }
+  });
+
+  it("init's commit-rendered.yml triggers on the user's inputs, not on Slipway's own source folders", () => {
+    const push = workflow("templates/workflows/commit-rendered.yml").on.push as { branches: string[]; paths: string[] };
+    expect(push.branches).toEqual(["main"]); // replaced by the repository's branch at init
+    expect(push.paths).toEqual(["cluster.yaml", "bootstrap/**", "sealed-secrets/**", "package.json", "package-lock.json"]);
+    for (const own of ["templates/**", "schema/**", "generator/**"]) expect(push.paths).not.toContain(own);
   });
 });
 
@@ -164,7 +213,10 @@ describe("render-and-diff.yml", () => {
 
   it("renders with --check, plans and diffs as markdown, and tolerates only diff's exit code 1", () => {
     expect(runs).toContain("npx slipway render --check");
-    expect(runs).toContain("npx slipway plan --format markdown > plan.md");
+    // The base is the branch the pull request merges into, whatever its name (not a guessed main).
+    expect(runs).toContain('npx slipway plan --base "origin/$BASE_REF" --format markdown > plan.md');
+    const planStep = all.find((s) => s.name === "Plan") as Step & { env?: Record<string, string> };
+    expect(planStep.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
     expect(runs).toContain("npx slipway diff --format markdown > diff.md || rc=$?");
     expect(runs).toMatch(/if \[ "\$rc" -gt 1 \]; then[\s\S]*exit "\$rc"/);
   });

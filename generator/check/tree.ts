@@ -14,6 +14,7 @@ import { formatResource, type FindingResource } from "./finding.js";
 import { manifestLocator, type ManifestLocator } from "./manifest-position.js";
 import { describeSchemaChoice, strictSchemaSetFor } from "./strict/schema-set.js";
 import type { StrictProblem } from "./strict/validate.js";
+import { objectSizeProblems } from "./object-size.js";
 
 export interface ParsedObject {
   file: string;
@@ -128,6 +129,7 @@ export async function checkTree(files: readonly RenderedFile[], gitopsPath: stri
   const strict = validateObjects([...embeddedObjects, ...objects], (o) => validateStrict(o, kubernetesVersion), texts);
   diagnostics.push(...strict.diagnostics, ...strict.invalid.map((p) => p.diagnostic));
   diagnostics.push(...treeIntegrity(files, objects, gitopsPath));
+  diagnostics.push(...objectSizeProblems(objects));
   return { objects, embedded: embeddedObjects, diagnostics, invalid: strict.invalid, schemas: describeSchemaChoice(strictSchemaSetFor(kubernetesVersion)) };
 }
 

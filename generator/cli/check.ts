@@ -14,6 +14,7 @@ import { writeTree } from "../output/write.js";
 import { renderCluster } from "../pipeline.js";
 import { out, parseFormat, specPath } from "./io.js";
 import { displayPath } from "./print.js";
+import { inputDir } from "./paths.js";
 import { action } from "./result.js";
 
 /** Where kubeconform looks for schemas unless `--schema-location` replaces them: its default (Kubernetes) and the CRDs catalog (DOMAIN.md §10). */
@@ -62,6 +63,9 @@ export function register(program: Command): void {
         throw new UsageError(`unknown --provider "${opts.provider}"`, `use one of: ${Object.keys(USER_DATA_BUDGETS).join(", ")}`);
       }
       if (opts.kubernetesVersion !== undefined) assertKubernetesVersion(opts.kubernetesVersion);
+      const treeHint = "pass the directory that holds rendered/ and bootstrap/ (where `slipway render` wrote them)";
+      if (opts.tree !== undefined) inputDir(opts.tree, "--tree", treeHint);
+      if (opts.out !== undefined) inputDir(opts.out, "--out", treeHint);
       const kubeconform = findKubeconform(opts.kubeconform);
       if (kubeconform) await probeKubeconform(kubeconform);
       const gateOptions: ToolOptions = {

@@ -4,6 +4,7 @@ import { failoverInput } from "../dns/spec-input.js";
 import { bareZone, formatRegistrarRecords, registrarRecords, type RegistrarRecord } from "../dns/zone-config.js";
 import { loadAndValidate } from "../pipeline.js";
 import { diagnosticsJson, jsonOut, out, parseFormat, reportDiagnostics, specPath } from "./io.js";
+import { examples } from "./help.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
@@ -11,24 +12,24 @@ export function register(program: Command): void {
     .command("dns")
     .summary("DNS failover: what to enter at the registrar")
     .description("Commands for spec.dns.failover, where every server answers for the zone as one of its name servers.")
-    .addHelpText("after", "\nExamples:\n  $ slipway dns records\n  $ slipway dns records --format json");
+    .addHelpText("after", examples("slipway dns records", "slipway dns records --format json"));
   dns
     .command("records")
     .summary("print the NS and glue records to enter at the zone's registrar")
     .description(
       "Prints the delegation of spec.dns.failover.zone to the cluster: one NS record per server (ns1, ns2, ... in the order of spec.nodes) and a glue A/AAAA record with each server's public address. Enter them at the registrar of the zone (glue records are often called child name servers or host records there). They change only when the servers or their addresses do.",
     )
-    .argument("[spec]", "path of the spec", "cluster.yaml")
+    .argument("[spec]", "path of the spec (default: cluster.yaml)")
     .option("--format <format>", "text or json", "text")
-    .addHelpText("after", "\nExamples:\n  $ slipway dns records\n  $ slipway dns records clusters/prod/cluster.yaml --format json")
-    .action(action((spec: string, opts: { format: string }) => {
+    .addHelpText("after", examples("slipway dns records", "slipway dns records clusters/prod/cluster.yaml --format json"))
+    .action(action((spec: string | undefined, opts: { format: string }) => {
       const format = parseFormat(opts.format);
       const s = loadAndValidate(specPath(spec));
       let diagnostics = s.diagnostics;
       const input = s.spec && !hasErrors(diagnostics) ? failoverInput(s.spec) : undefined;
       if (s.spec && !hasErrors(diagnostics) && !input) {
         diagnostics = [
-          error("SW-DNS-NOT-CONFIGURED", `${spec} has no spec.dns.failover: the cluster serves no zone, so there is nothing to delegate`, {
+          error("SW-DNS-NOT-CONFIGURED", `${spec ?? "cluster.yaml"} has no spec.dns.failover: the cluster serves no zone, so there is nothing to delegate`, {
             file: s.loaded?.file,
             hint: "Add spec.dns.failover with a zone and its records (slipway explain spec.dns.failover).",
           }),

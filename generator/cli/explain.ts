@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { UsageError } from "../diagnostics.js";
-import { schemaAt, type JsonSchema } from "../spec/schema.js";
+import { deref, schemaAt, type JsonSchema } from "../spec/schema.js";
 import { closest } from "../spec/suggest.js";
-import { out } from "./io.js";
+import { err, out } from "./io.js";
+import { examples } from "./help.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
@@ -11,17 +12,22 @@ export function register(program: Command): void {
     .summary("describe a field of cluster.yaml")
     .description("Prints the description, type, default, allowed values and an example of a cluster.yaml field, from the schema. PATH is dotted; list items are written [] or [0].")
     .argument("<path>", "field path, e.g. spec.k3s.disable or spec.nodes[].role")
-    .addHelpText("after", "\nExamples:\n  $ slipway explain spec.k3s.disable\n  $ slipway explain spec.nodes[].volume.mountPath\n  $ slipway explain spec")
+    .addHelpText("after", examples("slipway explain spec.k3s.disable", "slipway explain spec.nodes[].volume.mountPath", "slipway explain spec"))
     .action(action((path: string) => {
       const segments = parsePath(path);
-      const s = schemaAt(segments);
-      if (!s) throw new UsageError(`no field ${path} in cluster.yaml`, suggestion(segments));
-      out(describe(path, s));
+      const found = resolveField(segments);
+      if (!found) throw new UsageError(`no field ${path} in cluster.yaml`, suggestion(segments));
+      const canonical = formatField(found.segments);
+      // `spec.nodes.name` means the field of each item: say how it is written, and describe it.
+      if (found.segments.length !== segments.length) err(`slipway: ${path} read as ${canonical} (${formatField(found.segments.slice(0, found.segments.indexOf("[]")))} is a list)`);
+      out(describe(canonical, found.schema));
       return 0;
     }));
 }
 
-function parsePath(path: string): (string | number)[] {
+type Segment = string | number;
+
+function parsePath(path: string): Segment[] {
   return path
     .replace(/\[(\d*)\]/g, (_, i: string) => `.${i === "" ? "[]" : i}`)
     .split(".")
@@ -29,14 +35,44 @@ function parsePath(path: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function suggestion(segments: (string | number)[]): string {
-  for (let i = segments.length - 1; i >= 0; i--) {
-    const parent = schemaAt(segments.slice(0, i));
-    if (parent?.properties) {
-      const guess = closest(String(segments[i]), Object.keys(parent.properties));
-      const where = segments.slice(0, i).join(".") || "(top)";
-      return `${guess ? `Did you mean ${[...segments.slice(0, i), guess].join(".")}? ` : ""}Fields of ${where}: ${Object.keys(parent.properties).join(", ")}.`;
+/**
+ * The schema at `segments`, reading a field name after a list as a field of its items
+ * (`spec.nodes.name` is `spec.nodes[].name`); the segments as they should be written.
+ */
+function resolveField(segments: readonly Segment[]): { schema: JsonSchema; segments: Segment[] } | undefined {
+  const written: Segment[] = [];
+  for (const seg of segments) {
+    const here = schemaAt(written);
+    if (!here) return undefined;
+    if (typeof seg === "string" && seg !== "[]" && here.type === "array" && here.items && !schemaAt([...written, seg])) written.push("[]");
+    written.push(seg);
+  }
+  const schema = schemaAt(written);
+  return schema ? { schema, segments: written } : undefined;
+}
+
+/** `spec.nodes[].name`, `spec.nodes[0]`. */
+function formatField(segments: readonly Segment[]): string {
+  return segments.reduce<string>((acc, s) => (s === "[]" || typeof s === "number" ? `${acc}[${s === "[]" ? "" : s}]` : acc ? `${acc}.${s}` : s), "");
+}
+
+/** Where the path stops matching, the closest field there (lists read as their items, as above). */
+function suggestion(segments: Segment[]): string {
+  const written: Segment[] = [];
+  for (const seg of segments) {
+    let here = schemaAt(written);
+    if (here?.type === "array" && here.items && typeof seg === "string" && seg !== "[]") {
+      written.push("[]");
+      here = schemaAt(written);
     }
+    if (!schemaAt([...written, seg])) {
+      const fields = Object.keys(here?.properties ?? {});
+      if (fields.length === 0) break;
+      const guess = closest(String(seg), fields);
+      const where = formatField(written) || "(top)";
+      return `${guess ? `Did you mean ${formatField([...written, guess])}? ` : ""}Fields of ${where}: ${fields.join(", ")}.`;
+    }
+    written.push(seg);
   }
   return "Try `slipway explain spec`.";
 }
@@ -65,13 +101,25 @@ function describe(path: string, s: JsonSchema): string {
   if (s.default !== undefined) lines.push(`DEFAULT: ${JSON.stringify(s.default)}`);
   if (s.examples?.length) lines.push(`EXAMPLE: ${JSON.stringify(s.examples[0])}`);
   lines.push("", s.description ?? "(no description)");
-  if (s.properties) {
-    const req = new Set((s.required as string[] | undefined) ?? []);
-    lines.push("", "FIELDS:");
-    for (const [k, v] of Object.entries(s.properties)) {
-      const d = (v.description ?? schemaAtRef(v.$ref ?? "")?.description ?? "").split(". ")[0];
-      lines.push(`  ${k}${req.has(k) ? " (required)" : ""}: ${d}`);
-    }
-  }
+  const item = s.type === "array" && s.items ? deref(s.items) : undefined;
+  if (s.properties) lines.push("", "FIELDS:", ...fieldLines(s));
+  else if (item?.properties) lines.push("", `FIELDS (of each item, ${path}[]):`, ...fieldLines(item));
   return lines.join("\n");
+}
+
+function fieldLines(s: JsonSchema): string[] {
+  const req = new Set((s.required as string[] | undefined) ?? []);
+  return Object.entries(s.properties ?? {}).map(([k, v]) => `  ${k}${req.has(k) ? " (required)" : ""}: ${firstSentence(v.description ?? deref(v).description ?? "")}`);
+}
+
+/** Abbreviations whose full stop does not end a sentence. */
+const ABBREVIATIONS = /\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|min|max|no)$/i;
+
+/** The first sentence of a description: up to the first full stop that ends one (never "e.g."). */
+export function firstSentence(text: string): string {
+  const end = /[.!?](?=\s|$)/g;
+  for (let m = end.exec(text); m; m = end.exec(text)) {
+    if (!ABBREVIATIONS.test(text.slice(0, m.index))) return text.slice(0, m.index + 1);
+  }
+  return text;
 }

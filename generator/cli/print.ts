@@ -20,18 +20,36 @@ export function formatDiagnostic(d: Diagnostic, opts: PrintOptions = {}): string
   return lines.join("\n");
 }
 
+/** Columns of source a code frame shows per line; a longer line is cut around the caret. */
+export const FRAME_WIDTH = 120;
+
 export function codeFrame(text: string, line: number, col: number): string {
-  const all = text.split("\n");
+  const all = text.split("\n", line + 1);
   const from = Math.max(1, line - 1);
   const to = Math.min(all.length, line + 1);
   const width = String(to).length;
   const out: string[] = [];
+  // Every line of the frame shows the same window, so the lines above and below stay aligned.
+  const window = frameWindow(all[line - 1]?.length ?? 0, col);
   for (let n = from; n <= to; n++) {
-    const src = (all[n - 1] ?? "").replace(/\t/g, "→");
+    const src = clip((all[n - 1] ?? "").replace(/\t/g, "→"), window);
     out.push(`  ${n === line ? ">" : " "} ${String(n).padStart(width)} | ${src}`);
-    if (n === line) out.push(`    ${" ".repeat(width)} | ${" ".repeat(Math.max(0, col - 1))}^`);
+    if (n === line) out.push(`    ${" ".repeat(width)} | ${" ".repeat(Math.max(0, col - 1 - window.start + (window.start > 0 ? 1 : 0)))}^`);
   }
   return out.join("\n");
+}
+
+/** The columns [start, start + FRAME_WIDTH) around `col` of a line of `length` characters. */
+function frameWindow(length: number, col: number): { start: number } {
+  if (length <= FRAME_WIDTH) return { start: 0 };
+  return { start: Math.max(0, Math.min(col - 1 - FRAME_WIDTH / 2, length - FRAME_WIDTH)) };
+}
+
+function clip(src: string, w: { start: number }): string {
+  if (w.start === 0 && src.length <= FRAME_WIDTH) return src;
+  const end = w.start + FRAME_WIDTH;
+  const shown = src.slice(w.start, end);
+  return shown === "" ? "" : `${w.start > 0 ? "…" : ""}${shown}${end < src.length ? "…" : ""}`;
 }
 
 export function summary(ds: readonly Diagnostic[]): string {
@@ -57,7 +75,7 @@ export function diagnosticsJson(ds: readonly Diagnostic[]): object[] {
 export function displayPath(file: string): string {
   if (!file.startsWith("/")) return file;
   const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
+  return rel === "" ? "." : rel.startsWith("..") ? file : rel;
 }
 
 function colors(on: boolean) {

@@ -2,7 +2,9 @@
 import { Command, CommanderError } from "commander";
 import { UsageError, UserError } from "../diagnostics.js";
 import { COMMANDS } from "./commands.js";
+import { addExitCodes, examples, exitCodes } from "./help.js";
 import { err, reportDiagnostics } from "./io.js";
+import { fileSystemProblem } from "./paths.js";
 import { takeExitCode } from "./result.js";
 
 export const VERSION = "0.1.0";
@@ -26,12 +28,10 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 ok; 1 the spec or the tree has problems (validation, stale render, diff found); 2 usage error; 3 internal error (a bug).\n\nExamples:\n  $ slipway init\n  $ slipway validate\n  $ slipway render\n  $ slipway userdata node-1 --out node-1.yaml",
-    );
+    .addHelpText("after", `${examples("slipway init", "slipway validate", "slipway render", "slipway userdata node-1 --out node-1.user-data")}\n${exitCodes("slipway")}\n\nWithout a command, slipway prints this help on standard error and exits 2 (a usage error); \`slipway --help\` prints it on standard output and exits 0.`);
   for (const c of commandsFor(argv)) (await c.load()).register(program);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError("(run with --help for usage)");
+  addExitCodes(program);
   return program;
 }
 
@@ -47,12 +47,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 function handleError(e: unknown): number {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+    // `slipway` or `slipway dns` without a command: commander printed the help on stderr as an error.
+    if (e.code === "commander.help") return e.exitCode === 0 ? 0 : 2;
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
     return 2;
   }
-  if (e instanceof UsageError) {
-    err(`slipway: ${e.message}`);
-    if (e.hint) err(`  hint: ${e.hint}`);
+  const usage = e instanceof UsageError ? e : fileSystemProblem(e);
+  if (usage) {
+    err(`slipway: ${usage.message}`);
+    if (usage.hint) err(`  hint: ${usage.hint}`);
     return 2;
   }
   if (e instanceof UserError) {

@@ -5,6 +5,8 @@ import { compareTree, hasDrift } from "../output/compare.js";
 import { writeTree } from "../output/write.js";
 import { renderCluster } from "../pipeline.js";
 import { diagnosticsJson, err, jsonOut, out, parseFormat, reportDiagnostics, specPath } from "./io.js";
+import { examples } from "./help.js";
+import { inputDir, outputDir } from "./paths.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
@@ -12,15 +14,16 @@ export function register(program: Command): void {
     .command("render")
     .summary("render rendered/ and bootstrap/ from cluster.yaml")
     .description("Renders the Argo CD app-of-apps tree into rendered/ and the secret-free cloud-init of every node into bootstrap/, beside the spec (or under --out). Everything is rendered and checked in memory first; then the tree is written atomically: a failed or killed run leaves the old tree as it was. Files slipway did not generate are never touched; stale generated files are removed.")
-    .argument("[spec]", "path of the spec", "cluster.yaml")
-    .option("--out <dir>", "write rendered/ and bootstrap/ under this directory instead of beside the spec")
+    .argument("[spec]", "path of the spec (default: cluster.yaml)")
+    .option("--out <dir>", "write rendered/ and bootstrap/ under this directory (made when missing) instead of beside the spec")
     .option("--check", "write nothing; exit 1 when the committed tree differs from a fresh render (the CI drift guard)")
     .option("--format <format>", "text or json", "text")
-    .addHelpText("after", "\nExamples:\n  $ slipway render\n  $ slipway render --check\n  $ slipway render clusters/prod/cluster.yaml --out /tmp/preview")
-    .action(action(async (spec: string, opts: { out?: string; check?: boolean; format: string }) => {
+    .addHelpText("after", examples("slipway render", "slipway render --check", "slipway render clusters/prod/cluster.yaml --out /tmp/preview"))
+    .action(action(async (spec: string | undefined, opts: { out?: string; check?: boolean; format: string }) => {
       const format = parseFormat(opts.format);
       const file = specPath(spec);
-      const outDir = resolve(opts.out ?? dirname(file));
+      // The output directory is checked before any work: a mistake there is a usage error (exit 2).
+      const outDir = opts.out === undefined ? resolve(dirname(file)) : opts.check ? inputDir(opts.out, "--out", "With --check, --out names the directory that holds the committed rendered/ and bootstrap/.") : outputDir(opts.out, "--out");
       // The leak scan looks for this repository's secrets too: the environment's tokens and .slipway/.
       const { loadLeakContext } = await import("../secrets/leak-inputs.js");
       const leaks = await loadLeakContext(dirname(file), process.env);
@@ -42,6 +45,7 @@ export function register(program: Command): void {
         } else err("slipway: rendered/ and bootstrap/ are up to date");
         return hasDrift(drift) ? 1 : 0;
       }
+      if (opts.out === undefined) outputDir(outDir, "the spec's directory");
       const drift = compareTree(outDir, r.files);
       const result = writeTree(outDir, r.files);
       if (format === "json") jsonOut({ ok: true, files: r.files.map((f) => f.path), ...drift });

@@ -6,11 +6,13 @@
 import { writeFileAtomic } from "../output/write.js";
 import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import type { Command } from "commander";
 import { error, UsageError, UserError, type Diagnostic } from "../diagnostics.js";
 import type { SecretInput } from "../secrets/input.js";
 import type { SealedSecret, SealScope } from "../secrets/seal.js";
+import { examples } from "./help.js";
+import { inputDir, outputFile } from "./paths.js";
 
 /** Parsed options of `seal`. */
 export interface SealOptions {
@@ -40,41 +42,48 @@ export interface SealIo {
 const SCOPES: readonly SealScope[] = ["strict", "namespace-wide", "cluster-wide"];
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const EXAMPLES = `
-Examples:
-  $ slipway seal db-credentials -n app --from-literal username=app --from-file password=./pw.txt
-  $ slipway seal tls-extra -n web --from-file ./ca.crt          key = file name ("ca.crt")
-  $ slipway seal app-env -n app --from-env-file .env --scope namespace-wide
-  $ kubectl create secret generic x -n app --from-file=k=./k --dry-run=client -o yaml | slipway seal x -n app -
-  $ slipway seal db-credentials -n app --from-literal port=5432 --merge   add a key, keep the others
-
+const NOTES = `
 Notes:
   Values given with --from-literal end up in shell history; prefer --from-file or stdin.
   Only bootstrap/sealed-secrets.crt is needed to seal; private keys are not read.
   Scopes: strict (this name and namespace; default), namespace-wide (any name in the namespace),
   cluster-wide (anywhere). --kubeseal seals with the kubeseal binary instead (cross-check).
-`;
+  A mistake on the command line (NAME, -n, --scope, a --from-literal without "=") is a usage
+  error (exit 2); a problem in what is read (a file, stdin) is exit 1.`;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** Repeatable option: no default value, so help shows none (commander would print `(default: [])`). */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Add the `seal` command to `program`. */
 export function register(program: Command): void {
   program
     .command("seal")
-    .description("Encrypt Secret values into a SealedSecret only the cluster's controller can decrypt")
+    .summary("encrypt Secret values into a SealedSecret only the cluster's controller can decrypt")
+    .description(
+      "Seals Secret values offline with the committed certificate (bootstrap/sealed-secrets.crt), byte-compatible with kubeseal, and writes the SealedSecret to sealed-secrets/NAMESPACE/NAME.yaml, where `slipway render` puts it in the tree. Give - after NAME to read a v1 Secret manifest (YAML or JSON) from standard input.",
+    )
     .argument("<name>", "Secret name (DNS-1123 subdomain)")
-    .argument("[stdin]", "'-' to read a v1 Secret manifest (YAML or JSON) from stdin")
+    .argument("[-]", "read a v1 Secret manifest (YAML or JSON) from standard input")
     .option("-n, --namespace <namespace>", "Secret namespace (DNS-1123 label; required)")
-    .option("--from-literal <key=value>", "a key and literal value (repeatable)", collect, [])
-    .option("--from-file <[key=]path>", "a key and the file holding its value; key defaults to the file name (repeatable)", collect, [])
-    .option("--from-env-file <file>", "KEY=VALUE lines; # comments; no quote removal or $ expansion (repeatable)", collect, [])
+    .option("--from-literal <key=value>", "a key and literal value (repeatable)", collect)
+    .option("--from-file <[key=]path>", "a key and the file holding its value; key defaults to the file name (repeatable)", collect)
+    .option("--from-env-file <file>", "KEY=VALUE lines; # comments; no quote removal or $ expansion (repeatable)", collect)
     .option("--scope <scope>", `who may decrypt: ${SCOPES.join(", ")}`, "strict")
     .option("--type <type>", "Secret type (default: the manifest's, else Opaque)")
     .option("--merge", "add/replace these keys in an existing SealedSecret, keeping its other keys")
-    .option("--out <file>", "output file (default: <repo>/sealed-secrets/<namespace>/<name>.yaml)")
+    .option("--out <file>", "output file; its directory must exist (default: <repo>/sealed-secrets/<namespace>/<name>.yaml)")
     .option("--dir <repo>", "repository root", ".")
     .option("--kubeseal", "seal with the kubeseal binary (must be on PATH) instead of the built-in code")
-    .addHelpText("after", EXAMPLES)
+    .addHelpText(
+      "after",
+      `${examples(
+        "slipway seal db-credentials -n app --from-literal username=app --from-file password=./pw.txt",
+        "slipway seal tls-extra -n web --from-file ./ca.crt          # key = file name (\"ca.crt\")",
+        "slipway seal app-env -n app --from-env-file .env --scope namespace-wide",
+        "kubectl create secret generic x -n app --from-file=k=./k --dry-run=client -o yaml | slipway seal x -n app -",
+        "slipway seal db-credentials -n app --from-literal port=5432 --merge   # add a key, keep the others",
+      )}\n${NOTES}`,
+    )
     .action(async (name: string, stdinArg: string | undefined, options: SealOptions) => {
       await runSeal(name, stdinArg, options, {
         out: (t) => process.stdout.write(t),
@@ -90,9 +99,13 @@ export function register(program: Command): void {
  * @throws UsageError for invalid command-line values; UserError for input, key and merge problems.
  */
 export async function runSeal(name: string, stdinArg: string | undefined, options: SealOptions, io: SealIo): Promise<void> {
-  const { namespace, scope } = checkArguments(name, stdinArg, options);
-  const [{ collectSecretInput }, store, sealing, { toYamlText }] = await Promise.all([
-    import("../secrets/input.js"),
+  const { collectSecretInput, commandLineProblems } = await import("../secrets/input.js");
+  const typed = commandLineProblems({ fromLiteral: options.fromLiteral ?? [], fromFile: options.fromFile ?? [] });
+  const { namespace, scope } = checkArguments(name, stdinArg, options, typed.map((d) => d.message));
+  // Paths before any work: a directory given as --out, a missing --dir are usage errors (exit 2).
+  const repoDir = inputDir(options.dir ?? ".", "--dir", "--dir names the repository root, the directory that holds bootstrap/sealed-secrets.crt.");
+  const outFile = options.out ? outputFile(options.out, "--out", `sealed-secrets/${namespace}/${name}.yaml`) : join(repoDir, "sealed-secrets", namespace, `${name}.yaml`);
+  const [store, sealing, { toYamlText }] = await Promise.all([
     import("../secrets/key-store.js"),
     import("../secrets/seal.js"),
     import("../yaml.js"),
@@ -103,7 +116,6 @@ export async function runSeal(name: string, stdinArg: string | undefined, option
   );
   for (const w of input.warnings) io.err(`warning: ${w.file ?? ""}${w.line ? `:${w.line}` : ""}: ${w.message} [${w.code}]\n`);
   checkManifestMatches(input, name, namespace);
-  const repoDir = resolve(options.dir ?? ".");
   const cert = await store.loadCertificate(repoDir);
   const type = options.type ?? input.manifest?.type;
   let sealed: SealedSecret;
@@ -114,7 +126,6 @@ export async function runSeal(name: string, stdinArg: string | undefined, option
     const { labels, annotations, immutable } = input.manifest ?? {};
     sealed = sealing.buildSealedSecret({ name, namespace, scope, type, encryptedData, labels, annotations, immutable });
   }
-  const outFile = options.out ? resolve(options.out) : join(repoDir, "sealed-secrets", namespace, `${name}.yaml`);
   const existingText = options.merge ? await store.readTextIfExists(outFile) : undefined;
   if (existingText !== undefined) {
     const existing = sealing.parseSealedSecret(existingText, outFile);
@@ -126,8 +137,11 @@ export async function runSeal(name: string, stdinArg: string | undefined, option
   io.out(`${display(outFile)}\n`);
 }
 
-/** Validate NAME, -n, --scope, --type and the optional `-`; report every problem at once. */
-function checkArguments(name: string, stdinArg: string | undefined, options: SealOptions): { namespace: string; scope: SealScope } {
+/**
+ * Validate NAME, -n, --scope, --type, the optional `-` and (`more`) the --from-literal/--from-file
+ * arguments; report every problem at once, as one usage error (exit 2).
+ */
+function checkArguments(name: string, stdinArg: string | undefined, options: SealOptions, more: readonly string[]): { namespace: string; scope: SealScope } {
   const problems: string[] = [];
   const namespace = options.namespace ?? "";
   if (!isDns1123Subdomain(name)) problems.push(`NAME "${name}" is not a DNS-1123 subdomain (lower-case letters, digits, '-', '.'; at most 253)`);
@@ -138,6 +152,7 @@ function checkArguments(name: string, stdinArg: string | undefined, options: Sea
   if (options.type !== undefined && options.type.trim() === "") problems.push("--type must not be empty");
   // Never echo the stray argument: a user who forgot --from-literal may have typed a value there.
   if (stdinArg !== undefined && stdinArg !== "-") problems.push("unexpected second argument; only '-' (read a Secret manifest from stdin) is accepted");
+  problems.push(...more);
   if (problems.length > 0 || !scope) throw new UsageError(problems.join("; "), "See `slipway seal --help`.");
   return { namespace, scope };
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { error, hasErrors, UsageError } from "../diagnostics.js";
 import { writeFileAtomic } from "../output/write.js";
 import { byteLength, compactUserData } from "../output/compact-user-data.js";
@@ -8,6 +8,8 @@ import { renderCluster, loadAndValidate } from "../pipeline.js";
 import { collectSecrets } from "../secrets/provision.js";
 import { SECRET_ENV } from "../spec/resolve.js";
 import { err, out, reportDiagnostics, specPath } from "./io.js";
+import { examples } from "./help.js";
+import { outputFile } from "./paths.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
@@ -18,11 +20,18 @@ export function register(program: Command): void {
       `Prints the complete cloud-init user-data for NODE, with the secrets filled in: the K3s join token from ${SECRET_ENV.k3sToken} (or .slipway/k3s-token), for the first server every Sealed Secrets key of .slipway/sealed-secrets/ (made by slipway keygen), and for a private repository the Git credentials from ${SECRET_ENV.gitToken} and ${SECRET_ENV.gitUsername}. Give it to any provisioner (Terraform, Pulumi, hcloud, a web form). The output holds secrets: --out writes it with mode 0600.`,
     )
     .argument("<node>", "node name from spec.nodes")
-    .option("--spec <file>", "path of the spec", "cluster.yaml")
-    .option("--out <file>", "write to this file (mode 0600) instead of standard output")
-    .addHelpText("after", `\nExamples:\n  $ ${SECRET_ENV.k3sToken}=$(cat token) slipway userdata node-1 --out node-1.user-data\n  $ slipway userdata node-2 | hcloud server create --user-data-from-file - ...`)
-    .action(action(async (nodeName: string, opts: { spec: string; out?: string }) => {
-      const file = specPath(opts.spec);
+    .argument("[spec]", "path of the spec (default: cluster.yaml)")
+    .option("--spec <file>", "path of the spec, as the positional SPEC (kept for older scripts)")
+    .option("--out <file>", "write to this file (mode 0600) instead of standard output; its directory must exist")
+    .addHelpText("after", examples(`${SECRET_ENV.k3sToken}=$(cat token) slipway userdata node-1 --out node-1.user-data`, "slipway userdata node-2 clusters/prod/cluster.yaml | hcloud server create --user-data-from-file - ..."))
+    .action(action(async (nodeName: string, specArg: string | undefined, opts: { spec?: string; out?: string }) => {
+      if (specArg !== undefined && opts.spec !== undefined && resolve(specArg) !== resolve(opts.spec)) {
+        throw new UsageError(`two different specs given: ${specArg} and --spec ${opts.spec}`, "Give the spec once, as `slipway userdata NODE SPEC`.");
+      }
+      if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
+      const outFile = opts.out === undefined ? undefined : outputFile(opts.out, "--out", `${nodeName}.user-data`);
+      const specName = specArg ?? opts.spec ?? "cluster.yaml";
+      const file = specPath(specName);
       const s = loadAndValidate(file);
       const sources = new Map(s.loaded ? [[s.loaded.file, s.loaded.text]] : []);
       if (!s.spec || hasErrors(s.diagnostics)) {
@@ -31,7 +40,7 @@ export function register(program: Command): void {
       }
       if (!s.spec.spec.nodes.some((n) => n.name === nodeName)) {
         const names = s.spec.spec.nodes.map((n) => n.name).join(", ");
-        reportDiagnostics([error("SW-NODE-UNKNOWN", `no node named "${nodeName}" in ${opts.spec}`, { hint: `Nodes: ${names}.` })], sources);
+        reportDiagnostics([error("SW-NODE-UNKNOWN", `no node named "${nodeName}" in ${specName}`, { hint: `Nodes: ${names}.` })], sources);
         return 1;
       }
       const provision = collectSecrets(dirname(file), s.spec, process.env);
@@ -72,9 +81,8 @@ export function register(program: Command): void {
       }
       if (fitted.compacted) err(`note: write_files content compressed (gz+b64) so the user-data fits the ${s.spec.spec.hosts.provider} limit of ${fitted.budget} bytes`);
       const userData = { text: fitted.text };
-      if (opts.out) {
-        if (opts.out === "-") throw new UsageError("--out - is not needed", "Omit --out to print to standard output.");
-        writeFileAtomic(opts.out, userData.text, { mode: 0o600 });
+      if (outFile !== undefined) {
+        writeFileAtomic(outFile, userData.text, { mode: 0o600 });
         err(`wrote ${opts.out} (mode 0600, ${Buffer.byteLength(userData.text)} bytes): it holds secrets, keep it out of git`);
       } else out(userData.text);
       return 0;

@@ -4,17 +4,18 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { loadAndValidate } from "../pipeline.js";
 import { loadRepoInputs } from "../secrets/repo-inputs.js";
 import { diagnosticsJson, err, jsonOut, parseFormat, reportDiagnostics, specPath } from "./io.js";
+import { examples } from "./help.js";
 import { action } from "./result.js";
 
 export function register(program: Command): void {
   program
     .command("validate")
     .summary("check cluster.yaml and report every problem at once")
-    .description("Validates cluster.yaml against the schema and Slipway's rules, and the SealedSecrets under sealed-secrets/ beside it. Every problem is reported at once, sorted, as FILE:LINE:COL: error CODE PATH: message, with a hint and a code frame. Exit 0 when valid, 1 when not.")
-    .argument("[spec]", "path of the spec", "cluster.yaml")
+    .description("Validates cluster.yaml against the schema and Slipway's rules, and the SealedSecrets under sealed-secrets/ beside it. Every problem is reported at once, sorted, as FILE:LINE:COL: error CODE PATH: message, with a hint and a code frame.")
+    .argument("[spec]", "path of the spec (default: cluster.yaml)")
     .option("--format <format>", "text or json", "text")
-    .addHelpText("after", "\nExamples:\n  $ slipway validate\n  $ slipway validate clusters/prod/cluster.yaml --format json")
-    .action(action((spec: string, opts: { format: string }) => {
+    .addHelpText("after", examples("slipway validate", "slipway validate clusters/prod/cluster.yaml --format json"))
+    .action(action((spec: string | undefined, opts: { format: string }) => {
       const format = parseFormat(opts.format);
       const file = specPath(spec);
       const specResult = loadAndValidate(file);
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       if (format === "json") jsonOut({ valid: !failed, diagnostics: diagnosticsJson(r.diagnostics) });
       else {
         reportDiagnostics(r.diagnostics, new Map(r.loaded ? [[r.loaded.file, r.loaded.text]] : []));
-        if (!failed) err(`${spec}: valid`);
+        if (!failed) err(`${spec ?? "cluster.yaml"}: valid`);
       }
       return failed ? 1 : 0;
     }));

@@ -112,6 +112,33 @@ export function parseLiteral(arg: string, position: number): ParsedInput {
   return keyed(arg.slice(0, eq), Buffer.from(arg.slice(eq + 1), "utf8"), source);
 }
 
+/**
+ * Mistakes in the command line itself, found before anything is read: a `--from-literal` without
+ * "=", with an invalid key or an empty value, a key given twice by `--from-literal`s, a
+ * `--from-file` with an invalid key or no path. `seal` reports these as usage errors (exit 2), like
+ * a bad NAME or -n; problems in what is read from files and stdin are input errors (exit 1).
+ */
+export function commandLineProblems(options: Pick<SecretInputOptions, "fromLiteral" | "fromFile">): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const seen = new Set<string>();
+  (options.fromLiteral ?? []).forEach((arg, i) => {
+    const parsed = parseLiteral(arg, i + 1);
+    problems.push(...parsed.problems);
+    for (const e of parsed.entries) {
+      if (e.value.length === 0) problems.push(error("SW-SEAL-INPUT-EMPTY", `${e.source}: value of "${e.key}" is empty`));
+      if (seen.has(e.key)) problems.push(error("SW-SEAL-INPUT-DUPLICATE", `key "${e.key}" given twice by --from-literal`));
+      seen.add(e.key);
+    }
+  });
+  (options.fromFile ?? []).forEach((arg, i) => {
+    const eq = arg.indexOf("=");
+    const source = `--from-file #${i + 1}`;
+    if ((eq < 0 ? arg : arg.slice(eq + 1)) === "") problems.push(error("SW-SEAL-INPUT-SYNTAX", `${source}: no file path given`));
+    else if (eq >= 0 && !isValidDataKey(arg.slice(0, eq))) problems.push(badKey(source, {}));
+  });
+  return problems;
+}
+
 /** `--from-file KEY=PATH` or `--from-file PATH`; reading failures become diagnostics. */
 async function readFromFile(arg: string, position: number, io: InputIo): Promise<ParsedInput> {
   const eq = arg.indexOf("=");

@@ -226,12 +226,18 @@ function noKeys(repoDir: string): UserError {
   ]);
 }
 
-/** File text, or `undefined` when the file does not exist. */
+/**
+ * File text, or `undefined` when the file does not exist.
+ * @throws UserError `SW-FILE-IS-DIRECTORY` when a directory stands where the file goes.
+ */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
     if (isNotFound(e)) return undefined;
+    if ((e as NodeJS.ErrnoException).code === "EISDIR") {
+      throw new UserError([error("SW-FILE-IS-DIRECTORY", "a directory stands where this file goes", { file: path, hint: "Move the directory away; Slipway keeps a file here." })]);
+    }
     throw e;
   }
 }
@@ -249,6 +255,8 @@ export async function readInputFile(path: string): Promise<Buffer> {
   }
 }
 
+/** Nothing there: no such file, or a path through a file (`repo/cluster.yaml/.slipway`). */
 function isNotFound(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }

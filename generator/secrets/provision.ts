@@ -3,7 +3,7 @@
  * git-ignored .slipway/ folder beside the spec, never from git. A missing one is an error that
  * names the variable.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { error, type Diagnostic } from "../diagnostics.js";
 import { SECRET_ENV, type BootstrapSecrets } from "../spec/resolve.js";
@@ -20,6 +20,9 @@ export interface ProvisionSecrets {
 export function collectSecrets(specDir: string, spec: ClusterSpec, env: NodeJS.ProcessEnv): ProvisionSecrets {
   const diagnostics: Diagnostic[] = [];
   const tokenFile = join(specDir, TOKEN_FILE);
+  if (env[SECRET_ENV.k3sToken] === undefined && existsSync(tokenFile) && !statSync(tokenFile).isFile()) {
+    return { diagnostics: [error("SW-SECRET-UNREADABLE", `${TOKEN_FILE} is not a file`, { file: tokenFile, hint: `Write the token into the file ${TOKEN_FILE} (openssl rand -hex 32 > ${TOKEN_FILE}), or set ${SECRET_ENV.k3sToken}.` })] };
+  }
   const token = (env[SECRET_ENV.k3sToken] ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8") : "")).trim();
   if (!token) {
     diagnostics.push(error("SW-SECRET-MISSING", `the K3s join token is missing: set ${SECRET_ENV.k3sToken} or write it to ${TOKEN_FILE}`, {

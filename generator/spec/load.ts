@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
 import { parseOptions } from "../yaml.js";
+import { indentationHint, keyLineAt } from "./indentation.js";
 import { earlierDuplicateKey, firstNestedAlias, nodeProblems } from "./locate.js";
 
 export interface LoadedSpec {
@@ -34,7 +35,13 @@ export function loadSpecFile(file: string): LoadResult {
   if (stat.isDirectory()) {
     return fail(file, "SW-FILE-IS-DIRECTORY", "this is a directory, not a cluster.yaml file", `Pass the spec file itself, e.g. ${file.replace(/\/$/, "")}/cluster.yaml.`);
   }
-  const bytes = readFileSync(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    return fail(file, "SW-FILE-UNREADABLE", `cannot read this file (${code})`, "Check the file's permissions, or pass the path of a readable cluster.yaml.");
+  }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     return fail(file, "SW-FILE-BINARY", `not a text file: it holds binary data (a NUL byte on line ${lineOfByte(bytes, nul)})`, "cluster.yaml must be UTF-8 YAML text; check that you passed the right file.");
@@ -58,10 +65,14 @@ export function parseSpecText(file: string, rawText: string): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...parseOptions, lineCounter: lines });
   const at = (offset: number) => ({ file, ...lines.linePos(offset) });
-  const diagnostics: Diagnostic[] = [];
-  // yaml often reports one mistake several times on the same line; the first says it best.
+  const diagnostics: Diagnostic[] = [...tabProblems(file, doc, lines)];
+  // yaml often reports one mistake several times on the same line; the first says it best. A tab
+  // is reported once (above), without the errors it causes on the lines around it.
+  const tabLines = new Set(doc.errors.filter((e) => e.code === "TAB_AS_INDENT").map((e) => lines.linePos(e.pos[0]).line));
+  const nearTab = (line: number) => tabLines.has(line - 1) || tabLines.has(line) || tabLines.has(line + 1);
   const seenLines = new Set<number>();
   for (const e of doc.errors) {
+    if (e.code === "TAB_AS_INDENT" || nearTab(lines.linePos(e.pos[0]).line)) continue;
     const d = yamlProblem(file, text, doc, lines, e.code, e.message, e.pos[0]);
     if (seenLines.has(d.line ?? 0)) continue;
     seenLines.add(d.line ?? 0);
@@ -130,9 +141,7 @@ function yamlProblem(file: string, text: string, doc: Document.Parsed, lines: Li
       file, line: pos.line, col: pos.col, hint: "Each key may appear once per mapping; merge the two entries.",
     });
   }
-  if (/tab/i.test(message)) {
-    return error("SW-YAML-TAB", "tab character used for indentation", { file, line: pos.line, col: pos.col, hint: "YAML indents with spaces only; replace the tab with spaces." });
-  }
+  if (/tab/i.test(message)) return tabProblem(file, pos, []);
   const quote = /^Missing closing (["'])quote/.exec(clean)?.[1];
   if (quote) {
     // yaml reports the end of the file; the mistake is where the quoted string starts.
@@ -151,12 +160,46 @@ function yamlProblem(file: string, text: string, doc: Document.Parsed, lines: Li
       file, line: p.line, col: p.col, hint: `Close the flow ${flow[1]} with ${close} before the next key, or write it in block style.`,
     });
   }
+  const deeper = code === "BLOCK_AS_IMPLICIT_KEY" || code === "MULTILINE_IMPLICIT_KEY" ? overIndentedKey(file, text, pos.line) : undefined;
+  if (deeper) return deeper;
   // yaml points at the start of a badly indented line; the caret goes to its first character.
   let at = offset;
   while (text[at] === " " && at < text.length) at++;
   const p = text.slice(offset, at).includes("\n") ? pos : lines.linePos(at);
-  const said = clean === "Sequence item without - indicator" ? "unexpected indentation (this line is read as a list item without \"- \")" : clean;
-  return error("SW-YAML-SYNTAX", `YAML syntax error: ${said}`, { file, line: p.line, col: p.col, hint: yamlHint(code) });
+  const said =
+    clean === "Sequence item without - indicator" ? "unexpected indentation (this line is read as a list item without \"- \")"
+    : clean === "All mapping items must start at the same column" ? "this key is not in line with the other keys of its mapping (all mapping items must start at the same column)"
+    : clean;
+  // A key at the wrong column: say where it belongs when the schema knows (indentation.ts).
+  const hint = (code === "BAD_INDENT" || code === "MISSING_CHAR" || code === "UNEXPECTED_TOKEN" || /indicator|indent|same column/i.test(clean) ? indentationHint(text, p.line - 1) : undefined) ?? yamlHint(code);
+  return error("SW-YAML-SYNTAX", `YAML syntax error: ${said}`, { file, line: p.line, col: p.col, hint });
+}
+
+/**
+ * `role: server` followed by a deeper `address: ...`: yaml reads both lines as one multi-line key
+ * and reports it on the first line ("Nested mappings are not allowed in compact mappings"). The
+ * mistake is the indentation of the second line: point there and say so.
+ */
+function overIndentedKey(file: string, text: string, line: number): Diagnostic | undefined {
+  const all = text.split("\n");
+  const above = keyLineAt(all, line - 1);
+  let next = line;
+  while (next < all.length && (all[next]!.trim() === "" || all[next]!.trim().startsWith("#"))) next++;
+  const below = keyLineAt(all, next);
+  if (!above || !below || below.dash !== undefined || below.col <= above.col) return undefined;
+  const hint = indentationHint(text, next) ?? `Indent "${below.key}" like "${above.key}" (${above.col} spaces), or under it if it belongs to "${above.key}", whose value is then a mapping.`;
+  return error("SW-YAML-SYNTAX", `YAML syntax error: "${below.key}" is indented deeper than "${above.key}" above it, which already has a value`, { file, line: next + 1, col: below.col + 1, hint });
+}
+
+/** One diagnostic for every tab used as indentation, at the first, naming the other lines. */
+function tabProblems(file: string, doc: Document.Parsed, lines: LineCounter): Diagnostic[] {
+  const at = [...new Set(doc.errors.filter((e) => e.code === "TAB_AS_INDENT").map((e) => lines.linePos(e.pos[0]).line))].sort((a, b) => a - b);
+  return at.length === 0 ? [] : [tabProblem(file, { line: at[0]!, col: 1 }, at.slice(1))];
+}
+
+function tabProblem(file: string, pos: { line: number; col: number }, others: readonly number[]): Diagnostic {
+  const also = others.length === 0 ? "" : ` (also on line${others.length === 1 ? "" : "s"} ${others.slice(0, 10).join(", ")}${others.length > 10 ? ", ..." : ""})`;
+  return error("SW-YAML-TAB", `tab character used for indentation${also}`, { file, line: pos.line, col: 1, hint: "YAML indents with spaces only; replace the tabs with spaces (your editor can convert them)." });
 }
 
 /** The opening quote of a string that runs to `end`: the last unescaped `quote` before it. */
@@ -196,7 +239,7 @@ function yamlHint(code: string): string {
       return "Check the indentation of this line against its parent; a value containing ': ' or '#' needs quotes.";
     case "BLOCK_AS_IMPLICIT_KEY":
     case "MULTILINE_IMPLICIT_KEY":
-      return "A key must fit on one line; quote values that contain ': '.";
+      return "Check the indentation of this line and the next: a key indented deeper than the one above it is read as part of it. A value that contains ': ' needs quotes.";
     case "UNEXPECTED_TOKEN":
       return "Quote values that start with a YAML indicator (@, `, %, *, &, !, |, >).";
     default:

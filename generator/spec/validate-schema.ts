@@ -136,10 +136,13 @@ function toDiagnostic(spec: LoadedSpec, e: ErrorObject): Diagnostic {
       const extra = String((e.params as { additionalProperty: string }).additionalProperty);
       const known = Object.keys(parent.properties ?? {});
       const guess = closest(extra, known);
+      const elsewhere = guess ? undefined : ancestorWithKey(segments, extra);
+      const allowed = known.length ? `Allowed keys here: ${known.join(", ")}.` : "No keys are allowed here.";
       return error("SW-SCHEMA-UNKNOWN-KEY", `unknown key ${shortValue(extra)}${guess ? ` (did you mean "${guess}"?)` : ""}`, {
         ...at([...segments, extra], true),
         path: formatPath([...segments, shortKey(extra)]),
-        hint: known.length ? `Allowed keys here: ${known.join(", ")}.` : "No keys are allowed here.",
+        // `apps:` indented under `hosts:` is valid YAML: the key is right, its indentation is not.
+        hint: elsewhere ? `"${extra}" belongs under ${elsewhere} (${elsewhere}.${extra}), not ${formatPath(segments)}: check its indentation. ${allowed}` : allowed,
       });
     }
     case "required": {
@@ -288,6 +291,15 @@ function typeName(v: unknown): string {
   if (v instanceof Uint8Array) return "binary data";
   if (typeof v === "object") return "a mapping";
   return `${typeof v} ${shortValue(v)}`;
+}
+
+/** The nearest enclosing mapping (of the spec path `segments`) whose schema has `key`, as a spec path. */
+function ancestorWithKey(segments: readonly (string | number)[], key: string): string | undefined {
+  for (let n = segments.length - 1; n >= 0; n--) {
+    const up = segments.slice(0, n);
+    if (schemaAt(up)?.properties?.[key] !== undefined) return formatPath(up) || "the top level";
+  }
+  return undefined;
 }
 
 function article(t: string): string {

@@ -130,7 +130,7 @@ describe("a passing check says what it checked", () => {
     const block = r.stdout.slice(r.stdout.indexOf("\ngates:\n") + 1, r.stdout.lastIndexOf("\n\n"));
     expect(block.split("\n").map((l) => l.replace(/\d+ files/, "N files").replace(/\d+ objects/, "N objects"))).toEqual([
       "gates:",
-      "  spec         passed   1 file, 1 warning",
+      "  spec         passed   1 file, 2 warnings",
       "  tree         passed   N files",
       "  objects      passed   N files; N objects against the embedded Kubernetes 1.36.2 schemas",
       "  kubeconform  skipped  kubeconform not found on PATH",

@@ -132,6 +132,13 @@ describe("slipway seal", () => {
     [["seal", "db", "--from-literal", "k=v"], "-n/--namespace is required"],
     [["seal", "db", "-n", "app", "--from-literal", "k=v", "--scope", "global"], 'unknown --scope "global"'],
     [["seal", "db", "-n", "app"], "nothing to seal"],
+    // One rule: a mistake on the command line is a usage error (exit 2), whichever argument it is in.
+    [["seal", "db", "-n", "app", "--from-literal", "novalue"], '--from-literal #1: expected KEY=VALUE (no "=" found)'],
+    [["seal", "db", "-n", "app", "--from-literal", "bad key=v"], "--from-literal #1: key must be"],
+    [["seal", "db", "-n", "app", "--from-literal", "k="], 'value of "k" is empty'],
+    [["seal", "db", "-n", "app", "--from-literal", "k=1", "--from-literal", "k=2"], 'key "k" given twice'],
+    [["seal", "db", "-n", "app", "--from-file", "k="], "--from-file #1: no file path given"],
+    [["seal", "db", "-n", "Bad_NS", "--from-literal", "novalue"], 'namespace "Bad_NS" is not a DNS-1123 label (lower-case letters, digits, \'-\'; at most 63); --from-literal #1: expected KEY=VALUE'],
   ])("usage error: %j", async (args, message) => {
     const e = await rejection(() => slipway(...args, "--dir", repo));
     expect(e).toBeInstanceOf(UsageError);
@@ -145,8 +152,15 @@ describe("slipway seal", () => {
   });
 
   it("without keygen, says to run it", async () => {
-    const e = await rejection(() => slipway("seal", "db", "-n", "app", "--from-literal", "k=v", "--dir", join(tmp, "no-repo")));
+    mkdirSync(join(tmp, "no-keys"), { recursive: true });
+    const e = await rejection(() => slipway("seal", "db", "-n", "app", "--from-literal", "k=v", "--dir", join(tmp, "no-keys")));
     expect((e as UserError).diagnostics[0]?.code).toBe("SW-SEAL-NO-CERT");
+  });
+
+  it("a --dir that does not exist is a usage error", async () => {
+    const e = await rejection(() => slipway("seal", "db", "-n", "app", "--from-literal", "k=v", "--dir", join(tmp, "no-repo")));
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toContain("does not exist");
   });
 
   it("--kubeseal without kubeseal on PATH explains how to install it", async () => {

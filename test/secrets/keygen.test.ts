@@ -3,15 +3,17 @@
  * and every test reads that one store; the refusal tests generate nothing.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { runKeygen } from "../../generator/cli/keygen.js";
 import { UserError, type Diagnostic } from "../../generator/diagnostics.js";
 import { certificateFileOf, initKeys, keyDirOf, loadCertificate, loadKeys, rotateKeys, type StoredKey } from "../../generator/secrets/key-store.js";
 import { fingerprint, generateKeyPair, parseCertificate, privateKeyMatchesCertificate } from "../../generator/secrets/keypair.js";
 import { buildSealedSecret, sealValues } from "../../generator/secrets/seal.js";
+import { ROOT } from "../support/cli.js";
 import { unseal } from "./decrypt.js";
 
 const NOW = new Date("2026-08-01T12:00:00.750Z");
@@ -188,5 +190,67 @@ describe("certificate validation", () => {
 
   it("loadCertificate without keygen says to run it", async () => {
     expect((await diagnosticsOf(() => loadCertificate(join(tmp, "nothing"))))[0]).toMatchObject({ code: "SW-SEAL-NO-CERT" });
+  });
+});
+
+describe("delivering a rotated key to a running cluster", () => {
+  const listing = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
+
+  it("keygen --print-secrets prints every key as the controller's key Secret for kubectl apply -f -, writing nothing", async () => {
+    const before = listing(repo);
+    let out = "";
+    let err = "";
+    await runKeygen({ dir: repo, printSecrets: true }, { out: (t) => (out += t), err: (t) => (err += t) });
+    expect(listing(repo)).toEqual(before);
+    expect(err).toBe("");
+    const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; type: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; data: Record<string, string> });
+    expect(docs.map((d) => d.metadata.name)).toEqual(["sealed-secrets-key-001", "sealed-secrets-key-002"]);
+    for (const d of docs) {
+      expect(d).toMatchObject({ kind: "Secret", type: "kubernetes.io/tls", metadata: { namespace: "kube-system", labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" } } });
+    }
+    expect(Buffer.from(docs[1]!.data["tls.key"]!, "base64").toString("utf8")).toBe(second.privateKeyPem);
+    expect(out).toMatch(/^# The Sealed Secrets controller's keys \(PRIVATE\)/);
+  });
+
+  it("uses the controller namespace of the repository's cluster.yaml", async () => {
+    const other = join(tmp, "other-namespace");
+    cpSync(repo, other, { recursive: true });
+    writeFileSync(join(other, "cluster.yaml"), readFileSync(join(ROOT, "examples/hetzner-single/cluster.yaml"), "utf8").replace(/^spec:\n/m, "spec:\n  secrets:\n    sealedSecrets:\n      namespace: sealed-secrets\n"));
+    let out = "";
+    await runKeygen({ dir: other, printSecrets: true }, { out: (t) => (out += t), err: () => undefined });
+    expect(out).toContain("namespace: sealed-secrets");
+    expect(out).toContain("kubectl -n sealed-secrets rollout restart deployment/sealed-secrets-controller");
+  });
+
+  it("--secrets-out FILE writes them with mode 0600 instead, and says so", async () => {
+    const file = join(tmp, "keys.yaml");
+    let out = "";
+    await runKeygen({ dir: repo, secretsOut: file }, { out: (t) => (out += t) });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toContain("sealed-secrets-key-002");
+    expect(out).toContain("(mode 0600)");
+    expect(out).not.toContain("PRIVATE KEY");
+  });
+
+  it("--rotate says what to do next, in order: deliver the key, restart the controller, render and commit, back up", async () => {
+    const rotated = join(tmp, "rotated");
+    cpSync(repo, rotated, { recursive: true });
+    let out = "";
+    let err = "";
+    await runKeygen({ dir: rotated, rotate: true, printSecrets: true }, { out: (t) => (out += t), err: (t) => (err += t), now: NOW });
+    // stdout carries only the Secrets (it is piped into kubectl); the report goes to stderr.
+    expect(parseAllDocuments(out).map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name)).toEqual(["sealed-secrets-key-001", "sealed-secrets-key-002", "sealed-secrets-key-003"]);
+    expect(err).toContain("Added sealed-secrets key key-003");
+    const steps = ["kubectl -n kube-system rollout restart deployment/sealed-secrets-controller", "Run `slipway render`", "Back up .slipway/sealed-secrets/"];
+    const at = steps.map((s) => err.indexOf(s));
+    expect(at.every((i) => i >= 0), err).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // Already delivering: the report does not tell the user to run --print-secrets again.
+    expect(err).not.toContain("slipway keygen --print-secrets");
+  });
+
+  it("the first key's report names render and the delivery for a cluster that already runs", () => {
+    expect(keygenOutput).toContain("run `slipway render`");
+    expect(keygenOutput).toContain("slipway keygen --print-secrets | kubectl apply -f -");
   });
 });

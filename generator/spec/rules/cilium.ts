@@ -12,7 +12,7 @@ export const ciliumApiserverLb: Rule = ({ spec, problem }) => {
         "SW-CILIUM-APISERVER-LB-DISABLED",
         ["spec", "k3s", "args", "disable-apiserver-lb"],
         "k3s.args disables the local apiserver balancer that Cilium's kube-proxy replacement talks to (127.0.0.1:6444)",
-        "Remove disable-apiserver-lb, or set spec.network.cilium.kubeProxyReplacement: false (DOMAIN.md §4).",
+        "Remove disable-apiserver-lb, or set spec.network.cilium.kubeProxyReplacement: false (https://docs.cilium.io/en/stable/installation/k3s/).",
         { key: true },
       ),
     );

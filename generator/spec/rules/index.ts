@@ -12,6 +12,7 @@ import { tenantNamespaces } from "./isolation.js";
 import { k3sArgValueShapes, k3sFlagTableVersion, knownK3sArgs } from "./k3s-arg-flags.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
+import { noSshKeys, placeholderRepoUrl } from "./placeholders.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
 
@@ -47,4 +48,6 @@ export const RULES: readonly Rule[] = [
   tenantNamespaces,
   firewallSettings,
   ...DNS_RULES,
+  placeholderRepoUrl,
+  noSshKeys,
 ];
