@@ -21,6 +21,10 @@ export { MANIFESTS_DIR };
 export const SEALING_KEYS_MANIFEST = `${MANIFESTS_DIR}/slipway-sealed-secrets-keys.yaml`;
 /** Deletes {@link SEALING_KEYS_MANIFEST} once K3s imported it (components/sealed-secrets.ts). */
 export const IMPORT_KEYS_SCRIPT = `${SCRIPT_DIR}/import-sealing-keys.sh`;
+/** Hands the other day-0 manifests over to Argo CD once they did their part (see its template). */
+export const DAY0_HANDOVER_SCRIPT = `${SCRIPT_DIR}/day0-handover.sh`;
+/** 5 s apart: about an hour, for a slow chart download on a small machine. */
+const HANDOVER_ATTEMPTS = 720;
 
 /** rendered/day0/: the day-0 HelmCharts and the K3s version the first server installs. */
 export function day0TreeFiles(r: Resolved, components: Component[]): TreeFile[] {
@@ -54,7 +58,7 @@ export function day0TreeFiles(r: Resolved, components: Component[]): TreeFile[] 
  */
 export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeContribution> {
   const g = r.spec.spec.gitops;
-  const files: NodeFile[] = [sealingKeysFile(r, secrets)];
+  const files: NodeFile[] = [sealingKeysFile(r, secrets), handoverScript()];
   if (g.private) {
     files.push({
       path: `${MANIFESTS_DIR}/slipway-repo-credentials.yaml`,
@@ -63,7 +67,18 @@ export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeCo
       permissions: "0600",
     });
   }
-  return { files };
+  // Last: after the keys' import, once Argo CD is on its way.
+  return { files, afterK3s: [DAY0_HANDOVER_SCRIPT] };
+}
+
+function handoverScript(): NodeFile {
+  return {
+    path: DAY0_HANDOVER_SCRIPT,
+    template: "cloud-init/day0-handover.sh.hbs",
+    context: { manifests: MANIFESTS_DIR, keysManifest: SEALING_KEYS_MANIFEST, attempts: HANDOVER_ATTEMPTS, minutes: Math.round((HANDOVER_ATTEMPTS * 5) / 60) },
+    permissions: "0755",
+    owner: "root:root",
+  };
 }
 
 /**

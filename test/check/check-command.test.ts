@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { findCloudInit } from "../../generator/check/cloud-init-schema.js";
 import { DEBIAN_CLOUD_INIT_SCHEMA, readCloudInitSchema } from "../../generator/check/cloud-init-schema-file.js";
 import { findKubeconform } from "../../generator/check/kubeconform.js";
+import { checkUserDataSize } from "../../generator/check/user-data-size.js";
 import { ROOT, SHARED, slipway, tempDir, warnSkip } from "../support/cli.js";
 
 interface JsonFinding {
@@ -267,15 +268,16 @@ describe("each gate fails for its reason", () => {
 
   it("size: the first server's estimate counts a 4096-bit sealing key when the repository has one", () => {
     rendered();
-    const pad = (n: number) => {
-      const node = at("bootstrap/cosmos-1.yaml");
-      const text = readFileSync(node, "utf8").replace("\nruncmd:", `\n  - path: /etc/slipway/pad\n    permissions: "0644"\n    content: |\n      ${noise(n)}\nruncmd:`);
-      writeFileSync(node, text);
-      return Buffer.byteLength(text);
-    };
-    // About 32.2 KB committed, mostly incompressible: within Hetzner's 32 KiB without the key Secret
-    // (about 6.4 KB), over it with, even compressed as `userdata` would.
-    pad(32_200 - Buffer.byteLength(readFileSync(at("bootstrap/cosmos-1.yaml"))));
+    const node = at("bootstrap/cosmos-1.yaml");
+    const committed = readFileSync(node, "utf8");
+    const padded = (n: number) => committed.replace("\nruncmd:", `\n  - path: /etc/slipway/pad\n    permissions: "0644"\n    content: |\n      ${noise(n)}\nruncmd:`);
+    const over = (n: number, keys: number) => checkUserDataSize(node, padded(n), "hetzner", keys).some((f) => f.severity === "error");
+    // Mostly incompressible padding, as much as fits Hetzner's 32 KiB without the key Secret
+    // (about 6.4 KB) but not with it, even compressed as `userdata` would.
+    let n = 0;
+    while (!over(n, 1)) n += 100;
+    expect(over(n, 0)).toBe(false);
+    writeFileSync(node, padded(n));
     expect(errors(check(["--tree", ".", "--provider", "hetzner"]).findings)).toEqual([]);
     writeFileSync(at("bootstrap/sealed-secrets.crt"), "-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n");
     const r = check(["--tree", ".", "--provider", "hetzner"]);
