@@ -256,7 +256,7 @@ describe("userdata", () => {
     const dir = keyedRepo("contabo-ha");
     const out = join(work.dir, "node-1.user-data");
     const r = slipway(["userdata", "node-1", "--out", out], { cwd: dir, env: { SLIPWAY_K3S_TOKEN: TOKEN } });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     // Read as cloud-init does: content may be gz+b64-compressed to fit the provider's limit.
     const config = writeFiles(readFileSync(out, "utf8")).find((f) => f.path === "/etc/rancher/k3s/config.yaml");

@@ -10,7 +10,7 @@ export function register(program: Command): void {
   program
     .command("explain")
     .summary("describe a field of cluster.yaml")
-    .description("Prints the description, type, default, allowed values and an example of a cluster.yaml field, from the schema. PATH is dotted; list items are written [] or [0].")
+    .description("Prints the description, type, default, allowed values and an example of a cluster.yaml field, from the schema, and what a change to it does to a running cluster (sync, node-rollout, reprovision or destructive, the classes of `slipway plan`). PATH is dotted; list items are written [] or [0].")
     .argument("<path>", "field path, e.g. spec.k3s.disable or spec.nodes[].role")
     .addHelpText("after", examples("slipway explain spec.k3s.disable", "slipway explain spec.nodes[].volume.mountPath", "slipway explain spec"))
     .action(action((path: string) => {
@@ -20,7 +20,7 @@ export function register(program: Command): void {
       const canonical = formatField(found.segments);
       // `spec.nodes.name` means the field of each item: say how it is written, and describe it.
       if (found.segments.length !== segments.length) err(`slipway: ${path} read as ${canonical} (${formatField(found.segments.slice(0, found.segments.indexOf("[]")))} is a list)`);
-      out(describe(canonical, found.schema));
+      out(describe(canonical, found.schema, changeClass(found.segments)));
       return 0;
     }));
 }
@@ -96,10 +96,28 @@ function schemaAtRef(ref: string): JsonSchema | undefined {
   return root.$defs?.[ref.replace("#/$defs/", "")];
 }
 
-function describe(path: string, s: JsonSchema): string {
+/** What each `x-change` class means for a running cluster (the schema's annotation; `slipway plan` uses the same classes). */
+const CHANGE_MEANING: Readonly<Record<string, string>> = {
+  sync: "Argo CD applies the change from the tree; no node is rebuilt",
+  "node-rollout": "system-upgrade-controller Plans roll it over the running nodes in place, one at a time; K3s restarts on each",
+  reprovision: "only nodes built after the change get it (it lives in their user-data); running nodes keep what they were born with",
+  destructive: "it cannot change on a running cluster without data loss or a manual procedure: validate and plan say which",
+};
+
+/** The `x-change` of the field, or of the nearest enclosing field that has one. */
+function changeClass(segments: readonly Segment[]): string | undefined {
+  for (let n = segments.length; n > 0; n--) {
+    const s = schemaAt(segments.slice(0, n)) as (JsonSchema & { "x-change"?: string }) | undefined;
+    if (s?.["x-change"]) return s["x-change"];
+  }
+  return undefined;
+}
+
+function describe(path: string, s: JsonSchema, change: string | undefined): string {
   const lines = [`FIELD: ${path}`, `TYPE: ${typeOf(s)}`];
   if (s.default !== undefined) lines.push(`DEFAULT: ${JSON.stringify(s.default)}`);
   if (s.examples?.length) lines.push(`EXAMPLE: ${JSON.stringify(s.examples[0])}`);
+  if (change) lines.push(`ON A RUNNING CLUSTER: ${change} (${CHANGE_MEANING[change] ?? change})`);
   lines.push("", s.description ?? "(no description)");
   const item = s.type === "array" && s.items ? deref(s.items) : undefined;
   if (s.properties) lines.push("", "FIELDS:", ...fieldLines(s));

@@ -88,8 +88,12 @@ function objectsOf(files: ReadonlyMap<string, string>, where: "rendered" | "boot
   return out;
 }
 
-/** Plans are reported by what they do to the nodes (rolloutChanges), not as objects. */
-const isPlan = (obj: Record<string, unknown>) => obj.kind === "Plan" && String(obj.apiVersion).startsWith("upgrade.cattle.io/");
+/**
+ * The rollout Plans are reported by what they do to the nodes (rolloutChanges), not as objects;
+ * the storage directories' Plan restarts nothing and is reported as a sync.
+ */
+const isPlan = (obj: Record<string, unknown>) =>
+  obj.kind === "Plan" && String(obj.apiVersion).startsWith("upgrade.cattle.io/") && ((obj.metadata ?? {}) as Record<string, unknown>).name !== PLANS.storageDirs;
 
 function objectChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
   const before = objectsOf(base.files, "rendered");
@@ -99,7 +103,7 @@ function objectChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
     if (isPlan(a.obj)) continue;
     const b = before.get(id);
     if (!b) out.push({ class: "sync", action: "added", subject: describe(a.obj), effect: "Argo CD creates it" });
-    else if (b.text !== a.text) out.push({ class: "sync", action: "changed", subject: describe(a.obj), effect: syncEffect(a.obj) });
+    else if (b.text !== a.text) out.push(immutableChange(b.obj, a.obj) ?? { class: "sync", action: "changed", subject: describe(a.obj), effect: syncEffect(a.obj) });
   }
   for (const [id, b] of before) if (!after.has(id) && !isPlan(b.obj)) out.push(removal(b.obj));
   // Key Secrets the first server imports on day 0 live in user-data, not in rendered/.
@@ -109,9 +113,29 @@ function objectChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
   return out;
 }
 
+/**
+ * A PersistentVolume whose directory or node changed: the API server refuses the update (a
+ * volume's source is immutable, and so is its node affinity: ValidatePersistentVolumeUpdate in
+ * kubernetes pkg/apis/core/validation), so Argo CD's sync fails until it is done by hand.
+ */
+function immutableChange(before: Record<string, unknown>, after: Record<string, unknown>): PlannedChange | undefined {
+  if (after.kind !== "PersistentVolume") return undefined;
+  const spec = (o: Record<string, unknown>) => (o.spec ?? {}) as Record<string, unknown>;
+  const fixed = (o: Record<string, unknown>) => JSON.stringify([spec(o).hostPath, spec(o).nodeAffinity]);
+  if (fixed(before) === fixed(after)) return undefined;
+  const name = String(((after.metadata ?? {}) as Record<string, unknown>).name);
+  return {
+    class: "destructive",
+    action: "changed",
+    subject: describe(after),
+    effect: `a PersistentVolume's directory and node cannot change: Argo CD's sync of it fails until it is replaced. By hand: stop the pods that use it, copy the data to the new directory on its node, kubectl delete pv ${name} (and its claim), then sync; the old directory stays on its node`,
+  };
+}
+
 function syncEffect(obj: Record<string, unknown>): string {
   const m = (obj.metadata ?? {}) as Record<string, unknown>;
   if (obj.kind === "ConfigMap" && m.name === "host-firewall") return "Argo CD updates it in place; each node's host-firewall pod applies its new ruleset within a minute, nothing restarts";
+  if (obj.kind === "Plan" && m.name === PLANS.storageDirs) return "Argo CD updates it; each node that holds static volumes creates its new directories with their owners, nothing restarts (a directory no longer listed stays, with its data)";
   return "Argo CD updates it in place";
 }
 

@@ -19,9 +19,7 @@ import type { Component, NodeContribution, NodeFile, TreeFile } from "./types.js
 export { MANIFESTS_DIR };
 /** The manifest that carries the Sealed Secrets key Secrets (basename = AddOn name: RFC 1123, no `_`). */
 export const SEALING_KEYS_MANIFEST = `${MANIFESTS_DIR}/slipway-sealed-secrets-keys.yaml`;
-/** Deletes {@link SEALING_KEYS_MANIFEST} once K3s imported it (components/sealed-secrets.ts). */
-export const IMPORT_KEYS_SCRIPT = `${SCRIPT_DIR}/import-sealing-keys.sh`;
-/** Hands the other day-0 manifests over to Argo CD once they did their part (see its template). */
+/** Removes the day-0 manifests, {@link SEALING_KEYS_MANIFEST} included, once they did their part (see its template). */
 export const DAY0_HANDOVER_SCRIPT = `${SCRIPT_DIR}/day0-handover.sh`;
 /** 5 s apart: about an hour, for a slow chart download on a small machine. */
 const HANDOVER_ATTEMPTS = 720;
@@ -67,7 +65,6 @@ export function day0Node(r: Resolved, secrets: BootstrapSecrets): Partial<NodeCo
       permissions: "0600",
     });
   }
-  // Last: after the keys' import, once Argo CD is on its way.
   return { files, afterK3s: [DAY0_HANDOVER_SCRIPT] };
 }
 
@@ -75,7 +72,7 @@ function handoverScript(): NodeFile {
   return {
     path: DAY0_HANDOVER_SCRIPT,
     template: "cloud-init/day0-handover.sh.hbs",
-    context: { manifests: MANIFESTS_DIR, keysManifest: SEALING_KEYS_MANIFEST, attempts: HANDOVER_ATTEMPTS, minutes: Math.round((HANDOVER_ATTEMPTS * 5) / 60) },
+    context: { manifests: MANIFESTS_DIR, attempts: HANDOVER_ATTEMPTS, minutes: Math.round((HANDOVER_ATTEMPTS * 5) / 60) },
     permissions: "0755",
     owner: "root:root",
   };
@@ -102,7 +99,7 @@ function sealingKeysFile(r: Resolved, secrets: BootstrapSecrets): NodeFile {
   return {
     path: SEALING_KEYS_MANIFEST,
     template: "day0/sealed-secrets-keys.yaml.hbs",
-    context: { documents: documents.length > 0 ? documents : false, cleanup: IMPORT_KEYS_SCRIPT },
+    context: { documents: documents.length > 0 ? documents : false, cleanup: DAY0_HANDOVER_SCRIPT },
     // Private keys: root only.
     permissions: "0600",
   };

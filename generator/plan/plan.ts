@@ -15,14 +15,18 @@ import { appWave, assignWaves } from "./waves.js";
  */
 export function planCluster(r: Resolved, secrets: BootstrapSecrets = placeholderSecrets(r.spec)): Plan {
   const features = FEATURES.map((f) => f(r)).filter((f): f is Feature => f !== undefined);
-  const platform = assignWaves(features.flatMap((f) => f.components));
+  const all = features.flatMap((f) => f.components);
+  const platform = assignWaves(all.filter((c) => !c.last));
   const apps = assignWaves(userApps(r, appWave(platform)));
   // The metadata guard depends on every other Application (destinations, waves), so it comes last;
   // the sealing key check after it, so a red check holds back nothing.
   const guard = metadataGuard(r, [...platform, ...apps]);
   const guarded = [...platform, ...apps, ...assignWaves(guard.components)];
   const keyCheck = sealedSecretsKeyCheck(r, guarded);
-  const components = [...guarded, ...(keyCheck ? assignWaves([keyCheck]) : [])].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // The node Plans in the same last wave as the check: neither holds the other back.
+  const lastWave = Math.max(0, ...guarded.map((c) => c.wave)) + 1;
+  const trailing = assignWaves([...(keyCheck ? [keyCheck] : []), ...all.filter((c) => c.last).map((c) => ({ ...c, wave: lastWave }))]);
+  const components = [...guarded, ...trailing].sort((a, b) => a.wave - b.wave || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const nodes = r.nodes.map((node) => ({ node, contribution: nodeContribution(r, node, [...features, guard], secrets) }));
   const tree = day0TreeFiles(r, components).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { resolved: r, components, tree, nodes };

@@ -77,6 +77,9 @@ export interface Component {
   day0?: { bootstrap: boolean };
   /** Explicit wave (user apps); otherwise derived from `after` and CRDs. */
   wave?: number;
+  /** Synced after every other Application, so that it holds none back (the node Plans: a slow or
+   *  stuck rollout must not stop an app change from syncing). */
+  last?: boolean;
   ignoreDifferences?: Record<string, unknown>[];
 }
 

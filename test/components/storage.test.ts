@@ -1,4 +1,4 @@
-/** Static volumes: PVs pinned to their node, claims by selector, directories made before K3s. */
+/** Static volumes: PVs pinned to their node, claims by selector, directories made by a Plan. */
 import { describe, expect, it } from "vitest";
 import { cloudInit, expectExternalChecksPass, fileText, kubeSchemaProblems, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
 
@@ -66,48 +66,54 @@ describe("storage", () => {
     expect((app!.metadata as Record<string, unknown>).finalizers).toBeUndefined();
   });
 
-  it("creates the directories with their owners before K3s, only after checking the disk is mounted", async () => {
+  /** The storage-dirs Plan's per-node environment. */
+  const dirsPlan = (r: Awaited<ReturnType<typeof renderOk>>) => {
+    const [plan] = objectsOf(r, "rendered/manifests/storage/plan-storage-dirs.yaml");
+    const spec = plan!.spec as { concurrency: number; version: string; nodeSelector: { matchExpressions: { values: string[] }[] }; upgrade: { envs: { name: string; value: string }[] } };
+    return { spec, env: Object.fromEntries(spec.upgrade.envs.map((e) => [e.name, e.value])) };
+  };
+
+  it("the directories, with their owners, come from a Plan in the storage Application, never from user-data", async () => {
     const r = await renderOk(spec(DISK_NODE, VOLUMES));
     const ci = cloudInit(r, "n1");
-    expect(scripts(ci, "storage-dirs.sh", "install-k3s.sh")).toEqual(["storage-dirs.sh", "install-k3s.sh"]);
-    const script = nodeFile(ci, "/usr/local/lib/slipway/storage-dirs.sh")!;
-    expect(script.permissions).toBe("0755");
-    expect(script.content).toContain("if ! mountpoint -q '/data'; then");
-    const body = script.content.split("\n").filter((l) => /^(mkdir|chown)/.test(l));
-    expect(body).toEqual([
-      "mkdir -p '/data/k3s-storage'",
-      "mkdir -p '/data/prometheus'",
-      "chown '1000:2000' '/data/prometheus'",
-      "mkdir -p '/data/traefik'",
-      "chown '65532:65532' '/data/traefik'",
-    ]);
-    const out = shellcheck(script.content);
-    if (out !== null) expect(out).toBe("");
+    expect(nodeFile(ci, "/usr/local/lib/slipway/storage-dirs.sh")).toBeUndefined();
+    expect(fileText(r, "bootstrap/n1.yaml")).not.toContain("/data/prometheus");
+    const { spec: planSpec, env } = dirsPlan(r);
+    expect(planSpec.nodeSelector.matchExpressions[0]!.values).toEqual(["n1"]);
+    expect(planSpec.version).toMatch(/^dirs-[0-9a-f]{16}$/);
+    // On the data disk: the script refuses to create them when /data is not mounted (node-scripts.test.ts runs it).
+    expect(env).toEqual({ SLIPWAY_DIRS_N1: "/data/prometheus:1000:2000 /data/traefik:65532:65532", SLIPWAY_MOUNT_N1: "/data" });
+    // The storage Application waits for the Plan's CRD; the volumes' users wait for it.
+    const [app] = objectsOf(r, "rendered/apps/storage.yaml");
+    expect(Number(((app!.metadata as Record<string, unknown>).annotations as Record<string, string>)["argocd.argoproj.io/sync-wave"])).toBeGreaterThan(0);
     await expectExternalChecksPass(r);
   });
 
-  it("puts each volume's directory on its own node only", async () => {
-    const r = await renderOk(
-      spec(
-        "  nodes:",
-        "    - {name: s1, role: server, address: 198.51.100.1}",
-        "    - {name: a1, role: agent, address: 198.51.100.2}",
-        "  storage:",
-        "    volumes:",
-        "      - {name: registry, node: a1, path: /srv/registry, size: 50Gi}",
-      ),
-    );
-    expect(nodeFile(cloudInit(r, "s1"), "/usr/local/lib/slipway/storage-dirs.sh")).toBeUndefined();
-    const script = nodeFile(cloudInit(r, "a1"), "/usr/local/lib/slipway/storage-dirs.sh")!.content;
-    expect(script).toContain("mkdir -p '/srv/registry'\n");
-    expect(script).not.toContain("mountpoint");
+  it("puts each volume's directory on its own node only; a change of the list changes the Plan's version only", async () => {
+    const two = (path: string) =>
+      renderOk(
+        spec(
+          "  nodes:",
+          "    - {name: s1, role: server, address: 198.51.100.1}",
+          "    - {name: a1, role: agent, address: 198.51.100.2}",
+          "  storage:",
+          "    volumes:",
+          `      - {name: registry, node: a1, path: ${path}, size: 50Gi}`,
+        ),
+      );
+    const r = await two("/srv/registry");
+    const { spec: planSpec, env } = dirsPlan(r);
+    expect(planSpec.nodeSelector.matchExpressions[0]!.values).toEqual(["a1"]);
+    expect(env).toEqual({ SLIPWAY_DIRS_A1: "/srv/registry", SLIPWAY_MOUNT_A1: "" });
     expect(fileText(r, "rendered/manifests/storage/pv-registry.yaml")).toContain('- "a1"');
+    const moved = dirsPlan(await two("/srv/registry2"));
+    expect(moved.spec.version).not.toBe(planSpec.version);
   });
 
-  it("no volumes: no storage Application (localPath alone only makes its directory)", async () => {
+  it("no volumes: no storage Application and no Plan (local-path makes its own directories)", async () => {
     const r = await renderOk(spec(DISK_NODE, "  storage:", "    localPath: /data/k3s-storage"));
-    expect(r.files.some((f) => f.path.startsWith("rendered/apps/storage"))).toBe(false);
-    expect(nodeFile(cloudInit(r, "n1"), "/usr/local/lib/slipway/storage-dirs.sh")!.content).toContain("mkdir -p '/data/k3s-storage'");
+    expect(r.files.some((f) => f.path.startsWith("rendered/apps/storage") || f.path.includes("plan-storage-dirs"))).toBe(false);
+    expect(nodeFile(cloudInit(r, "n1"), "/usr/local/lib/slipway/storage-dirs.sh")).toBeUndefined();
   });
 });
 

@@ -19,7 +19,7 @@ const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => !d.startsWith
 
 type Edit = (doc: ReturnType<typeof parseDocument>) => void;
 
-/** The four edits of the issue, applied to the YAML document so comments and layout stay. */
+/** The four edits of the issue, and more a running cluster sees, applied to the YAML document so comments and layout stay. */
 const EDITS: Record<string, Edit> = {
   "adding an agent": (doc) => {
     const nodes = doc.getIn(["spec", "nodes"]) as { add(v: unknown): void };
@@ -35,6 +35,15 @@ const EDITS: Record<string, Edit> = {
     const nodes = doc.getIn(["spec", "nodes"]) as { items: { setIn(path: unknown[], v: unknown): void }[] };
     nodes.items[nodes.items.length - 1]!.setIn(["labels", "slipway.dev/edited"], "yes");
   },
+  "adding a static volume on an existing node": (doc) => {
+    const node = String(doc.getIn(["spec", "nodes", 0, "name"]));
+    const mount = doc.getIn(["spec", "nodes", 0, "volume", "mountPath"]) as string | undefined;
+    const volume = doc.createNode({ name: "added-data", node, path: `${mount ?? "/srv"}/added`, size: "1Gi", owner: "1000:1000" });
+    const list = doc.getIn(["spec", "storage", "volumes"]) as { add(v: unknown): void } | undefined;
+    if (list) list.add(volume);
+    else doc.setIn(["spec", "storage", "volumes"], doc.createNode([volume]));
+  },
+  "renaming the cluster": (doc) => doc.setIn(["metadata", "name"], "renamed"),
 };
 
 async function renderText(name: string, text: string): Promise<RenderResult & { files: NonNullable<RenderResult["files"]> }> {

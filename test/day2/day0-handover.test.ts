@@ -2,8 +2,8 @@
  * The first server's day-0 handover, run for real under sh with a stand-in `k3s kubectl` that
  * answers from the manifest files and a simulated helm-controller: a HelmChart is annotated
  * unmanaged and its file removed only once its install Job has succeeded; the root Application's
- * file goes once the object exists; the Sealed Secrets keys' file is left to its own script; a Job
- * that never succeeds leaves its file in place and fails, bounded.
+ * and the Sealed Secrets keys' files go once their objects exist; the committed, secret-free
+ * stand-in goes at once; a Job that never succeeds leaves its file in place and fails, bounded.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -60,7 +60,6 @@ function run(files: Record<string, string>, succeedAfter: Record<string, number>
   chmodSync(join(bin, "sleep"), 0o755);
   const script = handoverScript("contabo-ha", "node-1")!
     .replace(/^MANIFESTS=.*$/m, `MANIFESTS='${manifests}'`)
-    .replace(/^KEEP=.*$/m, `KEEP='${manifests}/slipway-sealed-secrets-keys.yaml'`)
     .replace(/-ge 720 \]/, `-ge ${attempts} ]`);
   const file = join(root, "day0-handover.sh");
   writeFileSync(file, script);
@@ -84,11 +83,12 @@ describe("day-0 handover on the first server", () => {
     expect(text.trimEnd().endsWith(`- - sh\n    - ${SCRIPT}`)).toBe(true);
   });
 
-  it("marks each HelmChart unmanaged once its install Job succeeded, then removes the files; the keys' file stays", () => {
+  it("marks each HelmChart unmanaged once its install Job succeeded, then removes the files; the keys go once imported", () => {
     const r = run(DAY0, { cilium: 1, argocd: 3 });
     expect(r.stderr).not.toContain("not done");
     expect(r.code).toBe(0);
-    expect(r.left).toEqual(["slipway-sealed-secrets-keys.yaml"]);
+    expect(r.left).toEqual([]);
+    expect(r.stderr).toContain("day 0 done for slipway-sealed-secrets-keys.yaml");
     const annotations = r.calls.filter((c) => c.includes("annotate"));
     expect(annotations).toEqual([
       "kubectl -n kube-system annotate --overwrite helmchart cilium helmcharts.helm.cattle.io/unmanaged=true",
@@ -104,9 +104,17 @@ describe("day-0 handover on the first server", () => {
   it("a chart whose install never succeeds: its file stays, the others go, exit 1 after the bound", () => {
     const r = run(DAY0, { cilium: 1 }, 4);
     expect(r.code).toBe(1);
-    expect(r.left).toEqual(["slipway-argocd.yaml", "slipway-sealed-secrets-keys.yaml"]);
+    expect(r.left).toEqual(["slipway-argocd.yaml"]);
     expect(r.stderr).toContain("day 0 not done for: slipway-argocd.yaml");
     expect(r.calls.filter((c) => c.includes("annotate") && c.includes("argocd"))).toEqual([]);
+  });
+
+  it("the committed, secret-free stand-in of the keys' file is removed at once, with a hint", () => {
+    const r = run({ "slipway-sealed-secrets-keys.yaml": "# Secret-free stand-in\n" }, {});
+    expect(r.code).toBe(0);
+    expect(r.left).toEqual([]);
+    expect(r.stderr).toContain("held nothing to apply");
+    expect(r.calls).toEqual([]);
   });
 
   it("passes shellcheck", () => {

@@ -4,7 +4,8 @@
  * (the image they run in): the drop-in is written atomically and K3s restarts only when its
  * content changed, and a K3s that does not come back gets the previous drop-in again; labels and
  * taints follow cluster.yaml without touching others'; the firewall DaemonSet applies a changed
- * ruleset, keeps it for the next boot, and serves every node's on servers. All pass shellcheck.
+ * ruleset, keeps it for the next boot, and serves every node's on servers; the storage directories
+ * are made with their owners, never on the root disk in place of the data disk. All pass shellcheck.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -215,8 +216,54 @@ describe.each(SHELLS)("host-firewall.sh under %s", (_label, shell) => {
   });
 });
 
+describe.each(SHELLS)("storage-dirs.sh under %s", (_label, shell) => {
+  const [p] = yamlObjects(readFileSync(join(ROOT, "test/cases/hetzner-single/rendered/manifests/storage/plan-storage-dirs.yaml"), "utf8"));
+  const upgrade = (p!.spec as { upgrade: ReturnType<typeof plan> }).upgrade;
+  const root = () => fresh("dirs");
+  /** `mountpoint -q DIR` answers yes for the directories in `mounted`. */
+  const mountpoint = (dir: string, mounted: string[]) => {
+    const bin = join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "mountpoint"), `#!/bin/sh
+case "$2" in ${mounted.map((m) => `'${m}'`).join("|") || "''"}) exit 0 ;; esac
+exit 1
+`);
+    chmodSync(join(bin, "mountpoint"), 0o755);
+    return `${bin}:/usr/bin:/bin`;
+  };
+  const ownerOf = (path: string) => `${statSync(path).uid}:${statSync(path).gid}`;
+
+  it("on the node that holds them, with its data disk mounted: every volume's directory, with its owner", () => {
+    const r0 = root();
+    const r = runPlanScript(shell, upgrade, r0, { SYSTEM_UPGRADE_NODE_NAME: "cosmos-1", PATH: mountpoint(r0, [`${r0}/data`]) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(r0, "data")).sort()).toEqual(["alertmanager", "prometheus", "traefik"]);
+    if (process.getuid?.() !== 0) return warnSkip("storage-dirs.sh: directory owners (chown needs root)", "root");
+    expect([ownerOf(join(r0, "data/prometheus")), ownerOf(join(r0, "data/alertmanager")), ownerOf(join(r0, "data/traefik"))]).toEqual(["1000:2000", "1000:2000", "65532:65532"]);
+    // Again: the same, nothing else.
+    expect(runPlanScript(shell, upgrade, r0, { SYSTEM_UPGRADE_NODE_NAME: "cosmos-1", PATH: mountpoint(r0, [`${r0}/data`]) }).status).toBe(0);
+    expect(readdirSync(join(r0, "data")).sort()).toEqual(["alertmanager", "prometheus", "traefik"]);
+  });
+
+  it("data disk not mounted: nothing is created on the root disk, and the Job fails", () => {
+    const r0 = root();
+    const r = runPlanScript(shell, upgrade, r0, { SYSTEM_UPGRADE_NODE_NAME: "cosmos-1", PATH: mountpoint(r0, []) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the data disk is not mounted at /data on cosmos-1");
+    expect(existsSync(join(r0, "data"))).toBe(false);
+  });
+
+  it("a node without volumes creates nothing", () => {
+    const r0 = root();
+    const r = runPlanScript(shell, upgrade, r0, { SYSTEM_UPGRADE_NODE_NAME: "other-node", PATH: mountpoint(r0, []) });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("no storage directories on other-node");
+    expect(readdirSync(r0)).toEqual(["bin"]);
+  });
+});
+
 describe("the node scripts pass shellcheck", () => {
-  it.each(["manifests/node-rollout/apply-dropin.sh", "manifests/node-rollout/node-labels.sh", "manifests/host-firewall/host-firewall.sh"])("%s", (path) => {
+  it.each(["manifests/node-rollout/apply-dropin.sh", "manifests/node-rollout/node-labels.sh", "manifests/node-rollout/storage-dirs.sh", "manifests/host-firewall/host-firewall.sh"])("%s", (path) => {
     if (!hasTool("shellcheck")) return warnSkip(`shellcheck of ${path}`, "shellcheck");
     const r = spawnSync("shellcheck", ["-s", "sh", join(ROOT, "templates", path)], { encoding: "utf8" });
     expect(r.stdout).toBe("");

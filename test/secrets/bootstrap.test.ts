@@ -105,13 +105,13 @@ describe("slipway userdata: the first server imports the Sealed Secrets keys", (
       expect(data["tls.key"]!).toBe(keys[i]!.privateKeyPem);
       expect(strictProblems(s)).toEqual([]);
     });
-    // K3s installs first, then the script waits for the import and deletes the manifest.
+    // K3s installs first, then the handover script deletes each day-0 manifest, this one included,
+    // once K3s has imported it (run for real in test/day2/day0-handover.test.ts).
     const runcmd = (parse(text) as { runcmd: string[][] }).runcmd.map((c) => c[1]);
-    expect(runcmd.indexOf("/usr/local/lib/slipway/import-sealing-keys.sh")).toBeGreaterThan(runcmd.indexOf("/usr/local/lib/slipway/install-k3s.sh"));
-    const script = writeFiles(text).find((f) => f.path === "/usr/local/lib/slipway/import-sealing-keys.sh")!.content;
-    expect(script).toContain(`MANIFEST='${KEYS_MANIFEST}'`);
-    expect(script).toMatch(/k3s kubectl get -f "\$MANIFEST"/);
-    expect(script).toMatch(/rm -f "\$MANIFEST"/);
+    expect(runcmd.indexOf("/usr/local/lib/slipway/day0-handover.sh")).toBeGreaterThan(runcmd.indexOf("/usr/local/lib/slipway/install-k3s.sh"));
+    const script = writeFiles(text).find((f) => f.path === "/usr/local/lib/slipway/day0-handover.sh")!.content;
+    expect(script).toContain(`MANIFESTS='${KEYS_MANIFEST.slice(0, KEYS_MANIFEST.lastIndexOf("/"))}'`);
+    expect(script).toMatch(/k3s kubectl get -f "\$1"/);
   });
 
   it("other nodes get no keys", () => {
@@ -185,11 +185,12 @@ describe("slipway render: the committed tree stays secret-free", () => {
     expect(problems).toEqual([]);
     const check = yamlObjects(readFileSync(join(dir, "rendered/manifests/sealed-secrets-check/key-check.yaml"), "utf8"));
     expect(check.map((o) => o.kind)).toEqual(["ConfigMap", "Job"]);
-    // Its own Application in the last wave: a red check holds back no other Application.
-    const waves = listFiles(join(dir, "rendered/apps")).map((f) => Number((parse(readFileSync(join(dir, "rendered/apps", f), "utf8")) as typeof app).metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0));
-    const checkWave = Number((parse(readFileSync(join(dir, "rendered/apps/sealed-secrets-check.yaml"), "utf8")) as typeof app).metadata.annotations["argocd.argoproj.io/sync-wave"]);
-    expect(checkWave).toBe(Math.max(...waves));
-    expect(waves.filter((w) => w === checkWave)).toHaveLength(1);
+    // Its own Application in the last wave, shared only with the node Plans (which hold nothing
+    // back either): a red check holds back no other Application.
+    const wavesByFile = new Map(listFiles(join(dir, "rendered/apps")).map((f) => [f, Number((parse(readFileSync(join(dir, "rendered/apps", f), "utf8")) as typeof app).metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0)]));
+    const checkWave = wavesByFile.get("sealed-secrets-check.yaml")!;
+    expect(checkWave).toBe(Math.max(...wavesByFile.values()));
+    expect([...wavesByFile].filter(([, w]) => w === checkWave).map(([f]) => f).sort()).toEqual(["node-rollout.yaml", "sealed-secrets-check.yaml"]);
     expect((check[0]!.data as Record<string, string>)["cert.pem"]).toBe(readFileSync(join(dir, "bootstrap/sealed-secrets.crt"), "utf8"));
     expect(existsSync(join(dir, "rendered/manifests/metadata-guard/cilium-clusterwide-policy.yaml"))).toBe(true);
     // The committed certificate is kept by render (it is not a generated file).

@@ -19,10 +19,9 @@
  */
 import { SECRETS_APP_PREFIX } from "../../spec/rules/apps.js";
 import { cmp } from "../../diagnostics.js";
-import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
-import { IMPORT_KEYS_SCRIPT, SEALING_KEYS_MANIFEST } from "../day0.js";
+import type { Resolved } from "../../spec/resolve.js";
 import { mergeValues } from "../merge-values.js";
-import { component, TemplateAsset, type Component, type Feature, type NodeContribution } from "../types.js";
+import { component, TemplateAsset, type Component, type Feature } from "../types.js";
 import { CHART_REPOS } from "./versions.js";
 
 /** kubeseal's default `--controller-name`; the chart's own default fullname is `sealed-secrets`. */
@@ -31,8 +30,6 @@ export const CONTROLLER_NAME = "sealed-secrets-controller";
 const CONTROLLER_PORT = 8080;
 /** Small image with sh, wget, sed and tr for the key check (the same pin other components use). */
 export const KEY_CHECK_IMAGE = "docker.io/library/busybox:1.37.0";
-/** Attempts of 5 s the import script waits for K3s to import the keys. */
-const IMPORT_ATTEMPTS = 120;
 
 export function sealedSecretsValues(r: Resolved): Record<string, unknown> {
   return mergeValues(
@@ -65,7 +62,7 @@ export function sealedSecrets(r: Resolved): Feature {
     providesCrds: ["bitnami.com"],
     finalizer: false,
   });
-  return { components: [controller, ...sealedSecretApps(r)], node: importKeysNode };
+  return { components: [controller, ...sealedSecretApps(r)], };
 }
 
 /**
@@ -128,25 +125,4 @@ export function sealedSecretApps(r: Resolved): Component[] {
   );
 }
 
-/** The first server deletes the key manifest once K3s has imported the keys. */
-function importKeysNode(node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
-  if (!node.first) return undefined;
-  return {
-    files: [
-      {
-        path: IMPORT_KEYS_SCRIPT,
-        template: "cloud-init/import-sealing-keys.sh.hbs",
-        context: {
-          manifest: SEALING_KEYS_MANIFEST,
-          namespace: r.spec.spec.secrets.sealedSecrets.namespace,
-          attempts: IMPORT_ATTEMPTS,
-          minutes: Math.round((IMPORT_ATTEMPTS * 5) / 60),
-        },
-        permissions: "0755",
-        owner: "root:root",
-      },
-    ],
-    afterK3s: [IMPORT_KEYS_SCRIPT],
-  };
-}
 

@@ -1,14 +1,15 @@
 /**
  * Static volumes (storage.volumes): one hostPath PersistentVolume per entry, pinned to its node by
- * node affinity, labelled so claims bind by selector; a claim where one is asked for; and on each
- * node a small script that creates the directories with their owners before K3s starts (seed 004,
- * DESIGN.md "Static hostPath PVs"). storage.localPath is K3s's default-local-storage-path (derived
- * in spec/resolve.ts); its directory is created the same way.
+ * node affinity, labelled so claims bind by selector; a claim where one is asked for (seed 004,
+ * DESIGN.md "Static hostPath PVs"). The directories, with their owners, are made by a Plan on the
+ * nodes ({@link storageDirs}). storage.localPath is K3s's default-local-storage-path (derived in
+ * spec/resolve.ts); its directory is made the same way.
  */
 import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
 import type { VolumeSpec } from "../../spec/types.js";
-import { component, type Feature, type ManifestFile, type NodeContribution } from "../types.js";
-import { SCRIPT_DIR } from "./k3s-node.js";
+import { createHash } from "node:crypto";
+import { component, TemplateAsset, type Feature, type ManifestFile } from "../types.js";
+import { NODE_SCRIPT_IMAGE, nodeEnv, planFile, PLANS, SUC_NAMESPACE, TOLERATE_ALL } from "./system-upgrade.js";
 
 /** Label every static volume carries; claims select it. */
 export const VOLUME_LABEL = "slipway.dev/volume";
@@ -57,18 +58,58 @@ function manifests(r: Resolved): ManifestFile[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-export function storageNode(node: ResolvedNode, r: Resolved): Partial<NodeContribution> | undefined {
+/** A node's storage directories (PATH or PATH:UID:GID), and its data disk's mount point when one lies on it. */
+export interface NodeDirs {
+  node: string;
+  dirs: string[];
+  mount?: string;
+}
+
+/**
+ * Every node's static volume directories, made by the storage-dirs Plan, not by user-data, so
+ * adding a volume changes no node's user-data. (storage.localPath needs none: K3s's local-path
+ * provisioner makes its directories itself.)
+ */
+export function storageDirs(r: Resolved): NodeDirs[] {
   const s = r.spec.spec.storage;
-  const dirs: { path: string; owner: string | false }[] = [];
-  if (s.localPath) dirs.push({ path: s.localPath, owner: false });
-  for (const v of s.volumes) if (volumeNode(r, v) === node.name) dirs.push({ path: v.path, owner: v.owner ?? false });
-  if (dirs.length === 0) return undefined;
-  const mount = node.volume?.mountPath;
-  const onDisk = mount !== undefined && dirs.some((d) => isUnder(d.path, mount));
-  const script = `${SCRIPT_DIR}/storage-dirs.sh`;
+  const out: NodeDirs[] = [];
+  for (const node of r.nodes) {
+    const dirs: string[] = [];
+    for (const v of s.volumes) if (volumeNode(r, v) === node.name) dirs.push(v.owner ? `${v.path}:${v.owner}` : v.path);
+    if (dirs.length === 0) continue;
+    const mount = node.volume?.mountPath;
+    const onDisk = mount !== undefined && dirs.some((d) => isUnder(d.split(":")[0]!, mount));
+    out.push({ node: node.name, dirs, ...(onDisk ? { mount } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The storage-dirs Plan: each node that holds storage directories creates them with their owners
+ * (templates/manifests/node-rollout/storage-dirs.sh), again whenever the list changes. All at once:
+ * it restarts nothing. In the storage component, so the volumes' users (after it) find them made.
+ */
+function storageDirsPlan(r: Resolved): Record<string, unknown> | undefined {
+  const entries = storageDirs(r);
+  if (entries.length === 0) return undefined;
+  const envs = entries.flatMap((e) => [
+    { name: nodeEnv("SLIPWAY_DIRS", e.node), value: e.dirs.join(" ") },
+    // Always there (empty: no directory on a data disk), so the Plan's shape never depends on a path.
+    { name: nodeEnv("SLIPWAY_MOUNT", e.node), value: e.mount ?? "" },
+  ]);
+  const digest = createHash("sha256").update(JSON.stringify(entries)).digest("hex").slice(0, 16);
   return {
-    files: [{ path: script, template: "cloud-init/storage-dirs.sh.hbs", context: { dirs, mountPath: onDisk ? mount : false }, permissions: "0755", owner: "root:root" }],
-    beforeK3s: [script],
+    concurrency: entries.length,
+    version: `dirs-${digest}`,
+    nodeSelector: { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: entries.map((e) => e.node) }] },
+    serviceAccountName: SUC_NAMESPACE,
+    tolerations: TOLERATE_ALL,
+    upgrade: {
+      image: NODE_SCRIPT_IMAGE,
+      command: ["/bin/sh", "-c", new TemplateAsset("manifests/node-rollout/storage-dirs.sh"), "storage-dirs"],
+      args: ["/host"],
+      envs,
+    },
   };
 }
 
@@ -84,11 +125,12 @@ export function storage(r: Resolved): Feature | undefined {
               name: "storage",
               // PersistentVolumes are cluster-scoped; claims carry their own namespace.
               namespace: "kube-system",
-              manifests: manifests(r),
+              manifests: [...manifests(r), planFile(PLANS.storageDirs, storageDirsPlan(r)!)],
+              // The Plan; the Application is Healthy once every node has its directories.
+              usesCrds: ["upgrade.cattle.io"],
               // Removing the Application must not delete volumes (or namespaces others use).
               finalizer: false,
             }),
           ],
-    node: storageNode,
   };
 }

@@ -9,7 +9,8 @@
  *   v0.20.1). Its default kubectl image (rancher/kubectl:v1.30.3) is too old to drain a 1.36
  *   cluster within kubectl's version skew, so it is replaced.
  * - `node-rollout`: the Plans. K3s upgrades (rancher/k3s-upgrade swaps the binary), the K3s
- *   config drop-ins, and node labels and taints. Every Plan sets `concurrency` (it has no default:
+ *   config drop-ins, and node labels and taints. It syncs last (plan.ts): a slow or stuck rollout
+ *   holds back no other Application. (The storage directories' Plan is the storage component's.) Every Plan sets `concurrency` (it has no default:
  *   0 selects no node and reports Complete, DOMAIN-DAY2.md §0.2) and is `exclusive`, so no node
  *   runs two of them at once. A Plan re-runs only when its hash changes (§0.1, §1.3): the hash
  *   covers `status.latestVersion`, so the config Plans use a digest of their payload as version.
@@ -42,6 +43,7 @@ export const PLANS = {
   serverConfig: "k3s-config-server",
   agentConfig: "k3s-config-agent",
   nodeLabels: "node-labels",
+  storageDirs: "storage-dirs",
 } as const;
 
 /** Argo CD health of a Plan from its conditions (pkg/apis/upgrade.cattle.io/v1/types.go, pkg/upgrade/handle_upgrade.go). */
@@ -151,10 +153,11 @@ function nodeRollout(r: Resolved): Component {
     manifests: manifests.sort((a, b) => cmp(a.file, b.file)),
     usesCrds: ["upgrade.cattle.io"],
     finalizer: false,
+    last: true,
   });
 }
 
-function planFile(name: string, spec: Record<string, unknown>): ManifestFile {
+export function planFile(name: string, spec: Record<string, unknown>): ManifestFile {
   return { file: `plan-${name}.yaml`, template: "manifests/node-rollout/plan.yaml.hbs", context: { name, namespace: SUC_NAMESPACE, spec } };
 }
 
@@ -163,7 +166,7 @@ const ROLE_SELECTOR: Readonly<Record<Role, Record<string, unknown>>> = {
   agent: { matchExpressions: [{ key: CONTROL_PLANE_LABEL, operator: "DoesNotExist" }] },
 };
 /** Jobs must run on every node, whatever taints the user gives it (dedicated pools, gVisor). */
-const TOLERATE_ALL = [{ operator: "Exists" }];
+export const TOLERATE_ALL = [{ operator: "Exists" }];
 
 /**
  * A K3s upgrade Plan. Servers go one at a time, cordoned, and drained when another server can take
