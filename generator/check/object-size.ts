@@ -18,9 +18,16 @@
  * object big: a user's Helm values, most often.
  */
 import { formatPath, warning, error, type Diagnostic } from "../diagnostics.js";
-import type { ParsedObject } from "./tree.js";
 
 /** etcd's default request size limit, which caps every object the API server stores. */
+/** A parsed rendered document (tree.ts's ParsedObject, by shape: tree.ts calls this module). */
+interface SizedObject {
+  file: string;
+  app?: string;
+  obj: Record<string, unknown>;
+  line: number;
+}
+
 export const ETCD_REQUEST_LIMIT = 1.5 * 1024 * 1024;
 /** The API server's limit on an object's annotations together (client-side apply's last-applied copy). */
 export const ANNOTATIONS_LIMIT = 256 * 1024;
@@ -53,7 +60,7 @@ export function largestField(value: unknown): { segments: (string | number)[]; s
 }
 
 /** Names of Applications that apply server-side (their objects carry no last-applied copy). */
-function serverSideApps(objects: readonly ParsedObject[]): Set<string> {
+function serverSideApps(objects: readonly SizedObject[]): Set<string> {
   const out = new Set<string>();
   for (const o of objects) {
     if (o.obj.kind !== "Application") continue;
@@ -66,7 +73,7 @@ function serverSideApps(objects: readonly ParsedObject[]): Set<string> {
 }
 
 /** The size rules on every rendered object. */
-export function objectSizeProblems(objects: readonly ParsedObject[]): Diagnostic[] {
+export function objectSizeProblems(objects: readonly SizedObject[]): Diagnostic[] {
   const serverSide = serverSideApps(objects);
   const out: Diagnostic[] = [];
   for (const o of objects) {

@@ -11,7 +11,7 @@
  */
 import { bootstrapKeySecrets } from "../secrets/key-secret.js";
 import type { BootstrapSecrets, Resolved } from "../spec/resolve.js";
-import { GENERATED_MARKER } from "../output/write.js";
+import { GENERATED_MARKER } from "../generated-marker.js";
 import { toYamlText } from "../yaml.js";
 import { MANIFESTS_DIR, SCRIPT_DIR, TREE_DAY0_DIR, TREE_VERSION_FILE } from "./components/k3s-node.js";
 import type { Component, NodeContribution, NodeFile, TreeFile } from "./types.js";

@@ -14,7 +14,7 @@
 import { chmod, mkdir, readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { error, UserError, type Diagnostic } from "../diagnostics.js";
-import { writeFileAtomic } from "../output/write.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import { generateKeyPair, inspectCertificate, parseCertificate, parsePrivateKey, privateKeyMatchesCertificate, type CertificateInfo, type KeyPair } from "./keypair.js";
 
 /** Private key folder, relative to the repository root. */
