@@ -14,6 +14,7 @@ import { renderPlan, type RenderedFile } from "./render/render.js";
 import { readCommittedFacts } from "./output/committed-facts.js";
 import type { BirthFacts } from "./spec/birth-facts.js";
 import { appPathProblems } from "./spec/app-paths.js";
+import { cloudflareTokenProblems } from "./spec/sealed-token.js";
 import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
 import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
 import type { ClusterSpec } from "./spec/types.js";
@@ -117,6 +118,7 @@ async function renderValidated(s: SpecResult, secrets: BootstrapSecrets | undefi
     certificate: repo.certificate ? { file: at(repo.certificate.file), pem: repo.certificate.pem } : undefined,
     sealedSecrets: repo.sealedSecrets.map((x) => ({ file: at(x.file), object: x.object })),
   });
-  const diagnostics = sortDiagnostics([...s.diagnostics, ...notes, ...checked.diagnostics, ...leaked]);
+  const tokens = s.loaded && s.spec ? cloudflareTokenProblems(s.spec, s.loaded, repo) : [];
+  const diagnostics = sortDiagnostics([...s.diagnostics, ...notes, ...tokens, ...checked.diagnostics, ...leaked]);
   return { ...s, resolved, plan, files, objects: checked.objects, repo, diagnostics };
 }

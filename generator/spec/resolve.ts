@@ -92,6 +92,8 @@ export interface Resolved {
   ciliumEncryption: boolean;
   /** Whether any node has no privateAddress, so cluster traffic crosses public networks. */
   publicOnly: boolean;
+  /** Whether the servers serve etcd's metrics for Prometheus (see {@link exposesEtcdMetrics}). */
+  etcdMetrics: boolean;
   /** Birth configuration and drop-ins (spec/k3s-config.ts). */
   k3s: K3sConfig;
   /** Namespace of Argo CD and its Applications. */
@@ -155,6 +157,8 @@ export function resolve(spec: ClusterSpec): Resolved {
   if (s.storage.localPath) derived["default-local-storage-path"] = s.storage.localPath;
   const sans = tlsSans(spec);
   if (sans.length > 0) derived["tls-san"] = sans;
+  // Not a birth key: the k3s-config-server Plan rolls it out, one server at a time.
+  if (exposesEtcdMetrics(spec)) derived["etcd-expose-metrics"] = true;
 
   // tls-san is the user's and derived at once: the derived list already holds the user's names.
   // Each role gets the keys that are its flags in this release: `k3s agent` does not start with any other.
@@ -163,6 +167,8 @@ export function resolve(spec: ClusterSpec): Resolved {
   // The registration address must be in the servers' certificate from their first start: joiners
   // verify it (tls-san additions at a restart are reported not to apply reliably, k3s-io/k3s#3369).
   if (s.k3s.registrationAddress) k3s.serverBirth = sortKeys({ ...k3s.serverBirth, "tls-san": [s.k3s.registrationAddress] });
+  // What the servers end up with: the user's own etcd-expose-metrics (k3s.args) overrides the derived one.
+  const etcdMetrics = s.monitoring !== undefined && k3s.dropIn.server["etcd-expose-metrics"] === true;
 
   return {
     spec,
@@ -176,9 +182,24 @@ export function resolve(spec: ClusterSpec): Resolved {
     flannelBackend,
     ciliumEncryption,
     publicOnly,
+    etcdMetrics,
     k3s,
     argocdNamespace: s.gitops.argocd.namespace,
   };
+}
+
+/**
+ * Whether Prometheus (spec.monitoring) scrapes embedded etcd, which every Slipway cluster runs (the
+ * first server starts with cluster-init). K3s serves etcd's metrics on 127.0.0.1:2381 only, unless
+ * etcd-expose-metrics moves them to the node address, in plain HTTP (k3s pkg/etcd/etcd.go
+ * metricsURL): so only where nothing outside the cluster reaches that address, the host firewall
+ * being on (cluster ports admitted from the nodes only) or every server on a private network. A
+ * user's own etcd-expose-metrics in k3s.args wins either way.
+ */
+export function exposesEtcdMetrics(spec: ClusterSpec): boolean {
+  const s = spec.spec;
+  if (!s.monitoring) return false;
+  return s.hosts.firewall.enabled || s.nodes.every((n) => n.role !== "server" || n.privateAddress !== undefined);
 }
 
 /**

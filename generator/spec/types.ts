@@ -58,9 +58,33 @@ export interface ClusterSpec {
       firewall: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[]; apiFrom?: string[] };
       hardening: { enabled: boolean; blockSmtp: boolean };
     };
-    monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; values: HelmValues };
+    monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; nodeAlerts: NodeAlertsSpec; values: HelmValues };
+    certManager?: CertManagerSpec;
     apps: AppSpec[];
   };
+}
+
+/** monitoring.nodeAlerts: thresholds of the node PrometheusRule (seed 001's plan as defaults). */
+export interface NodeAlertsSpec {
+  enabled: boolean;
+  cpu: { percent: number; for: string };
+  memory: { percent: number; for: string };
+  diskFree: { percent: number; for: string };
+  notReadyFor: string;
+  etcdNoLeaderFor: string;
+  certificateExpiryDays: number;
+}
+
+/** certManager: the chart, and Let's Encrypt ClusterIssuers when `acme` is given. */
+export interface CertManagerSpec {
+  version: string;
+  acme?: {
+    /** Required by a rule (SW-CERT-MANAGER-EMAIL), not the schema, so the hint can say why. */
+    email?: string;
+    http01: boolean;
+    cloudflare?: { dnsZones: string[]; secretName: string; secretKey: string };
+  };
+  values: HelmValues;
 }
 
 export interface NodeSpec {

@@ -93,6 +93,7 @@ const DEF_NOUNS: Record<string, string> = {
   image: "container image reference",
   quantity: "Kubernetes quantity",
   duration: "duration",
+  alertDuration: "alert duration (e.g. 5m)",
   taint: "taint",
   labelMap: "label key",
 };
@@ -103,6 +104,7 @@ const PROPERTY_NOUNS: Record<string, string> = {
   revision: "Git revision",
   authorizedKeys: "SSH public key",
   email: "e-mail address",
+  secretKey: "Secret data key",
   args: "K3s flag name",
   device: "block device path",
   mountPath: "absolute path",

@@ -10,6 +10,8 @@ import { CHART_REPOS } from "./versions.js";
 
 export const ISTIO_NAMESPACE = "istio-system";
 export const GATEWAY_NAMESPACE = "istio-ingress";
+/** Release of the ingress gateway chart; its pods are labelled istio=gateway (see below). */
+export const GATEWAY_RELEASE = "istio-gateway";
 const GATEWAY_API_REPO = "https://github.com/kubernetes-sigs/gateway-api.git";
 
 /**
@@ -28,6 +30,19 @@ function platform(r: Resolved): Record<string, unknown> {
  * putting the fields back.
  */
 const WEBHOOK_DIFFERENCES = [{ group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration", jqPathExpressions: [".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"] }];
+
+/**
+ * With cert-manager's HTTP-01 solver on Istio (cert-manager.ts), istiod serves its solver Ingresses
+ * through Slipway's gateway: an Ingress becomes a Gateway selecting pods labelled
+ * istio=<meshConfig.ingressSelector>, whose default (ingressgateway) matches none of Slipway's pods
+ * (istio pilot/pkg/config/kube/ingress, getIngressGatewaySelector); the gateway chart labels its pods
+ * istio=<release without "istio-"> (istio manifests/charts/gateway/templates/_helpers.tpl,
+ * gateway.selectorLabels).
+ */
+export function istioIngressMeshConfig(r: Resolved): Record<string, unknown> {
+  const servesIngress = r.spec.spec.certManager?.acme?.http01 === true && r.spec.spec.certManager.acme.email !== undefined;
+  return servesIngress ? { meshConfig: { ingressSelector: GATEWAY_RELEASE.replace(/^istio-/, "") } } : {};
+}
 
 export function istio(r: Resolved): Feature | undefined {
   const n = r.spec.spec.network;
@@ -60,7 +75,7 @@ export function istio(r: Resolved): Feature | undefined {
     component({
       name: "istiod",
       namespace: ISTIO_NAMESPACE,
-      chart: chart("istiod", "istiod", mergeValues({ profile: "ambient" }, platform(r))),
+      chart: chart("istiod", "istiod", mergeValues(mergeValues({ profile: "ambient" }, platform(r)), istioIngressMeshConfig(r))),
       after: ["istio-base"],
       ignoreDifferences: WEBHOOK_DIFFERENCES,
       syncOptions: ["RespectIgnoreDifferences=true"],
@@ -80,7 +95,7 @@ export function istio(r: Resolved): Feature | undefined {
     component({
       name: "istio-gateway",
       namespace: GATEWAY_NAMESPACE,
-      chart: chart("gateway", "istio-gateway", {
+      chart: chart("gateway", GATEWAY_RELEASE, {
         // One gateway per node, all active: DNS failover may send a client to any node (seed 000).
         kind: "DaemonSet",
         autoscaling: { enabled: false },

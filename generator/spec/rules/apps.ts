@@ -6,7 +6,7 @@ import type { Rule } from "./context.js";
 export const PLATFORM_APP_NAMES = [
   "root", "argocd", "sealed-secrets", "cilium", "traefik", "gateway-api", "istio-base", "istiod", "istio-cni", "ztunnel",
   "istio-gateway", "ambient-namespaces", "sealed-secrets-check", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "metadata-guard",
-  "host-firewall", "system-upgrade", "node-rollout", "traefik-config",
+  "host-firewall", "system-upgrade", "node-rollout", "traefik-config", "node-alerts", "cert-manager", "cert-manager-issuers",
 ];
 
 /** `secrets-<namespace>`: the Application that deploys the SealedSecrets of one namespace. */

@@ -15,6 +15,8 @@ import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniq
 import { noSshKeys, placeholderRepoUrl } from "./placeholders.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
+import { certManagerAcme, certManagerCrdsKept } from "./cert-manager.js";
+import { etcdAlertNeedsPrivateMetrics } from "./node-alerts.js";
 
 export const RULES: readonly Rule[] = [
   uniqueNodeNames,
@@ -43,6 +45,9 @@ export const RULES: readonly Rule[] = [
   uniqueVolumes,
   volumePaths,
   monitoringVolumes,
+  etcdAlertNeedsPrivateMetrics,
+  certManagerAcme,
+  certManagerCrdsKept,
   traefikAcmeVolume,
   bundledTraefikNotDisabled,
   tenantNamespaces,
