@@ -63,7 +63,6 @@ function ciliumTenantGuard(r: Resolved): ManifestFile {
     file: "cilium-tenant-guard.yaml",
     template: "manifests/isolation/cilium-tenant-guard.yaml.hbs",
     context: {
-      tenantLabel: TENANT_LABEL,
       selector: { [`k8s:io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: "true" },
       cidrs: [...new Set([...PRIVATE_V4, ...PRIVATE_V6, ...nodeCidrs])],
       platformNamespaces: [...new Set(named)].filter((n) => !tenants.has(n)).sort(cmp),

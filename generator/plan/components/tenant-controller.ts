@@ -22,7 +22,7 @@ import { toYamlText } from "../../yaml.js";
 import { TemplateAsset, type ManifestFile } from "../types.js";
 import { ingressPeers, internetPeers } from "./tenant-peers.js";
 import { KUBECTL_IMAGE } from "./system-upgrade.js";
-import { ISOLATED_LABEL, MANAGED_BY_LABEL, TENANT_LABEL } from "./tenant-cel.js";
+import { MANAGED_BY_LABEL } from "./tenant-cel.js";
 
 export const CONTROLLER_NAME = "slipway-tenant-controller";
 export const CONTROLLER_NAMESPACE = "kube-system";
@@ -80,8 +80,6 @@ export function tenantController(r: Resolved): ManifestFile {
       // Words of one shell list each; the schema keeps prefixes and names free of spaces.
       args: [`${CONFIG_DIR}/policy.yaml`, t.prefixes.join(" "), t.except.join(" ")],
       configDir: CONFIG_DIR,
-      tenantLabel: TENANT_LABEL,
-      isolatedLabel: ISOLATED_LABEL,
     },
   };
 }
