@@ -75,6 +75,8 @@ describe("tenants: what renders", () => {
     await expectExternalChecksPass(cilium);
     expect(strictProblems(tenantPolicyIn(flannel, "dp-u1-web"), "1.36.2")).toEqual([]);
     expect(strictProblems(tenantPolicyIn(flannel, "dp-u1-web"), "1.33.1")).toEqual([]);
+    // The oldest line Slipway supports: the same kinds exist there (VAP v1 is GA since 1.30).
+    await expectExternalChecksPass(await renderOk(spec(NODES, "  network:", "    cni: cilium", ...TENANTS, ...APPS)));
   });
 
   it("renders the admission policies and the controller into the isolation Application; the Cilium guard and policy only with Cilium", () => {
@@ -165,6 +167,7 @@ describe("tenants: admission (the rendered CEL, evaluated)", () => {
       metadata: netpol("metadata", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }] }] }),
       anywhere: netpol("anywhere", { policyTypes: ["Egress"], egress: [{}] }),
       "every namespace": netpol("all-ns", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {} }] }] }),
+      "pods of every namespace": netpol("all-pods", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {}, podSelector: {} }] }] }),
       "another tenant": netpol("b", { policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dp-u2-api" } } }] }] }),
       "the world in": netpol("world", { policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }),
     };
