@@ -46,7 +46,7 @@ export interface ClusterSpec {
         values: HelmValues;
       };
       istio: { version: string; gatewayAPIVersion: string; ambientNamespaces: string[] };
-      isolation?: { namespaces: string[]; forceGvisor: boolean };
+      isolation?: { namespaces: string[]; tenants?: { prefixes: string[]; except: string[] }; forceGvisor: boolean };
     };
     storage: { localPath?: string; volumes: VolumeSpec[] };
     sandbox: { gvisor?: { nodeSelector: Record<string, string>; platform: "systrap" | "ptrace" | "kvm"; overhead: { cpu: string; memory: string } } };

@@ -86,6 +86,7 @@ function typeMatches(type: string, v: unknown): boolean {
 /** What a value of a shared definition is called in messages ("... is not a valid IP address"). */
 const DEF_NOUNS: Record<string, string> = {
   dnsLabel: "DNS label",
+  namespacePrefix: "namespace prefix",
   dnsSubdomain: "DNS subdomain",
   ipAddress: "IP address",
   cidr: "CIDR network",

@@ -1,5 +1,7 @@
 /** Tenant isolation: default-deny namespaces with seed 003's allowances, and gVisor enforcement. */
 import { describe, expect, it } from "vitest";
+import { admitAll, namespace } from "../support/admission.js";
+import { yamlObjects } from "../support/tree.js";
 import { expectExternalChecksPass, objectsOf, problems, render, renderOk, spec } from "./_platform.js";
 
 const POOLS = [
@@ -26,10 +28,12 @@ describe("isolation", () => {
     expect(objs[0]!.metadata.labels).toEqual({
       "app.kubernetes.io/managed-by": "slipway",
       "slipway.dev/tenant": "true",
+      "slipway.dev/isolated": "true",
       "pod-security.kubernetes.io/enforce": "baseline",
       "pod-security.kubernetes.io/warn": "restricted",
     });
-    for (const o of objs.slice(1)) expect(o.metadata.namespace).toBe("dp-alice-web");
+    // Labelled as Slipway's: the tenant admission policy keeps tenants from changing them.
+    for (const o of objs.slice(1)) expect(o.metadata).toEqual({ name: o.metadata.name, namespace: "dp-alice-web", labels: { "app.kubernetes.io/managed-by": "slipway" } });
     expect(objs[1]!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(objs[3]!.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] }]);
     expect(objs[4]!.spec.egress).toEqual([
@@ -52,16 +56,21 @@ describe("isolation", () => {
       },
     ]);
     expect(r.files.some((f) => f.path === "rendered/manifests/isolation/tenant-dp-bob-api.yaml")).toBe(true);
-    expect(r.files.some((f) => f.path === "rendered/manifests/isolation/gvisor-policy.yaml")).toBe(false);
+    // No controller without network.isolation.tenants; the admission policies are there.
+    expect(r.files.some((f) => f.path === "rendered/manifests/isolation/tenant-controller.yaml")).toBe(false);
+    expect(r.files.some((f) => f.path === "rendered/manifests/isolation/admission-pods.yaml")).toBe(true);
     await expectExternalChecksPass(r);
   });
 
-  it("forceGvisor: an admission policy bound to tenant namespaces; synced after the RuntimeClass", async () => {
+  it("forceGvisor: listed tenants admit only gVisor pods (the rendered CEL, evaluated); synced after the RuntimeClass", async () => {
     const r = await renderOk(spec(POOLS, "  network:", "    isolation: {namespaces: [dp-alice-web], forceGvisor: true}", "  sandbox:", "    gvisor: {}"));
-    const [policy, binding] = objectsOf(r, "rendered/manifests/isolation/gvisor-policy.yaml") as Obj[];
-    expect(policy!.kind).toBe("ValidatingAdmissionPolicy");
-    expect((policy!.spec.validations as { expression: string }[])[0]!.expression).toBe("has(object.spec.runtimeClassName) && object.spec.runtimeClassName == 'gvisor'");
-    expect(binding!.spec).toEqual({ policyName: "slipway-tenant-gvisor", validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { "slipway.dev/tenant": "true" } } } });
+    const policies = r.files.filter((f) => f.path.startsWith("rendered/manifests/isolation/admission-")).flatMap((f) => yamlObjects(f.text));
+    const [ns] = objectsOf(r, "rendered/manifests/isolation/tenant-dp-alice-web.yaml");
+    const nsObject = namespace("dp-alice-web", (ns!.metadata as { labels: Record<string, string> }).labels);
+    const create = (runtimeClassName?: string) =>
+      admitAll(policies, { operation: "CREATE", resource: ["", "pods"], namespace: "dp-alice-web", username: "system:serviceaccount:dp-alice-web:default", namespaceObject: nsObject, object: { spec: { containers: [], ...(runtimeClassName ? { runtimeClassName } : {}) } } });
+    expect(create().denied).toEqual(["pods in tenant namespaces must set runtimeClassName: gvisor (network.isolation.forceGvisor)"]);
+    expect(create("gvisor").allowed).toBe(true);
     const wave = (app: string) => Number(((objectsOf(r, `rendered/apps/${app}.yaml`)[0]!.metadata as { annotations: Record<string, string> }).annotations)["argocd.argoproj.io/sync-wave"]);
     expect(wave("isolation")).toBeGreaterThan(wave("gvisor"));
     await expectExternalChecksPass(r);

@@ -31,6 +31,14 @@ import { CHART_REPOS } from "./versions.js";
 
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CERT_MANAGER_APP = "cert-manager";
+/** The controller's ServiceAccount (the chart's fullname for release cert-manager): it creates the HTTP-01 solver pods. */
+export const CERT_MANAGER_CONTROLLER_USER = `system:serviceaccount:${CERT_MANAGER_NAMESPACE}:cert-manager`;
+
+/** Whether cert-manager solves HTTP-01 challenges: its solver pods then run in the namespaces of the certificates. */
+export function solvesHttp01(r: Resolved): boolean {
+  const acme = r.spec.spec.certManager?.acme;
+  return acme !== undefined && acme.http01 && http01Solver(r) !== undefined;
+}
 export const ISSUERS_APP = "cert-manager-issuers";
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 

@@ -1,81 +1,71 @@
 /**
- * Tenant isolation (network.isolation): each listed namespace is created with default-deny
- * NetworkPolicies and the few allowances seed 003 names: its own pods, the ingress controller,
- * cluster DNS, and the public internet minus private ranges, the nodes and the metadata address.
- * Standard NetworkPolicy, so K3s's kube-router controller (flannel) and Cilium both enforce it.
- * With forceGvisor, an admission policy rejects tenant pods that do not run under gVisor.
+ * Tenant isolation (network.isolation), for untrusted code (seed 003). Tenants are the listed
+ * namespaces, which Slipway creates with default-deny NetworkPolicies and the few allowances seed
+ * 003 names (their own pods, the ingress controller, cluster DNS, the public internet minus private
+ * ranges, the nodes and the metadata address), and the namespaces network.isolation.tenants
+ * matches when someone else creates them later, which the tenant controller gives the same
+ * allowances in one NetworkPolicy (tenant-controller.ts). Standard NetworkPolicy, so K3s's
+ * kube-router controller (flannel) and Cilium both enforce it.
+ *
+ * For every tenant, admission policies (tenant-admission.ts) keep tenants from widening their
+ * policies, admit no pod before the namespace is isolated, and with forceGvisor none outside
+ * gVisor. With Cilium a CiliumClusterwideNetworkPolicy adds deny rules no tenant policy can
+ * override (DOMAIN-DAY2 §4d, §4f): flannel has no such thing, there the admission policy on
+ * NetworkPolicies is what holds (§0.9).
  */
+import { cmp } from "../../diagnostics.js";
+import { platformNamespaces, specNamespaces } from "../../spec/platform-namespaces.js";
 import type { Resolved } from "../../spec/resolve.js";
 import { component, type Feature, type ManifestFile } from "../types.js";
-import { traefikNamespace } from "./traefik.js";
-
-/** Never reachable from tenants: RFC 1918, CGNAT, loopback and link-local (169.254.169.254). */
-export const PRIVATE_V4 = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"];
-/** IPv6: unique-local, link-local and loopback. */
-export const PRIVATE_V6 = ["::1/128", "fc00::/7", "fe80::/10"];
-
-function v4(addr: string): number {
-  const parts = addr.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`plan bug: ${addr} is not an IPv4 address`);
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-/** Whether an IPv4 address or CIDR lies inside another CIDR. */
-export function v4Within(inner: string, outer: string): boolean {
-  const [oAddr, oBits] = outer.split("/");
-  const [iAddr, iBits = "32"] = inner.split("/");
-  if (Number(iBits) < Number(oBits)) return false;
-  const mask = Number(oBits) === 0 ? 0 : (~0 << (32 - Number(oBits))) >>> 0;
-  return ((v4(iAddr!) & mask) >>> 0) === ((v4(oAddr!) & mask) >>> 0);
-}
-
-/** The egress peers for "the public internet": everything except private ranges and the nodes. */
-export function internetPeers(r: Resolved): Record<string, unknown>[] {
-  const s = r.spec.spec;
-  const extra4 = new Set<string>();
-  const extra6 = new Set<string>();
-  const nodeAddrs = r.nodes.flatMap((n) => [n.address, n.privateAddress]).filter((a): a is string => a !== undefined);
-  for (const a of [...nodeAddrs, s.k3s.clusterCIDR, s.k3s.serviceCIDR]) {
-    if (a.includes(":")) extra6.add(a.includes("/") ? a : `${a}/128`);
-    else if (!PRIVATE_V4.some((p) => v4Within(a, p))) extra4.add(a.includes("/") ? a : `${a}/32`);
-  }
-  const peers: Record<string, unknown>[] = [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_V4, ...[...extra4].sort()] } }];
-  const anyV6 = extra6.size > 0;
-  if (anyV6) peers.push({ ipBlock: { cidr: "::/0", except: [...PRIVATE_V6, ...[...extra6].sort()] } });
-  return peers;
-}
-
-/** Who may open connections into tenant pods besides themselves: the ingress controller's pods. */
-export function ingressPeers(r: Resolved): Record<string, unknown>[] | false {
-  const n = r.spec.spec.network;
-  if (n.ingress !== "traefik") return false;
-  const ns = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": traefikNamespace(r) } } };
-  // Packaged Traefik shares kube-system with everything else K3s runs: admit only its pods.
-  return [n.traefik.install === "bundled" ? { ...ns, podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } } : ns];
-}
+import { tenantAdmission } from "./tenant-admission.js";
+import { TENANT_LABEL } from "./tenant-cel.js";
+import { tenantController } from "./tenant-controller.js";
+import { ingressPeers, internetPeers, PRIVATE_V4, PRIVATE_V6 } from "./tenant-peers.js";
 
 export function isolation(r: Resolved): Feature | undefined {
   const iso = r.spec.spec.network.isolation;
   if (!iso) return undefined;
   const ingressFrom = ingressPeers(r);
   const internet = internetPeers(r);
+  const cilium = r.spec.spec.network.cni === "cilium";
   const manifests: ManifestFile[] = iso.namespaces.map((name) => ({
     file: `tenant-${name}.yaml`,
     template: "manifests/isolation/tenant.yaml.hbs",
     context: { name, ingressFrom, internet },
   }));
-  if (iso.forceGvisor) manifests.push({ file: "gvisor-policy.yaml", template: "manifests/isolation/gvisor-policy.yaml.hbs", context: {} });
+  manifests.push(...tenantAdmission(r));
+  if (iso.tenants) manifests.push(tenantController(r));
+  if (cilium) manifests.push(ciliumTenantGuard(r));
   return {
     components: [
       component({
         name: "isolation",
         namespace: "kube-system",
-        manifests: manifests.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+        manifests: manifests.sort((a, b) => cmp(a.file, b.file)),
         // Policies exist before any tenant workload (user apps sync after platform waves); deleting
         // the Application must not delete tenants' namespaces with everything in them.
         finalizer: false,
         after: iso.forceGvisor ? ["gvisor"] : [],
+        usesCrds: cilium ? ["cilium.io"] : [],
       }),
     ],
+  };
+}
+
+/** Deny rules for every tenant endpoint, by the namespace label the controller (or the manifest) sets. */
+function ciliumTenantGuard(r: Resolved): ManifestFile {
+  const s = r.spec.spec;
+  const tenants = new Set(s.network.isolation!.namespaces);
+  const named = [...platformNamespaces(r.spec).keys(), ...specNamespaces(r.spec).map((n) => n.namespace)];
+  const nodes = r.nodes.flatMap((n) => [n.address, n.privateAddress]).filter((a): a is string => a !== undefined);
+  const nodeCidrs = nodes.map((a) => (a.includes(":") ? `${a}/128` : `${a}/32`));
+  return {
+    file: "cilium-tenant-guard.yaml",
+    template: "manifests/isolation/cilium-tenant-guard.yaml.hbs",
+    context: {
+      selector: { [`k8s:io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: "true" },
+      cidrs: [...new Set([...PRIVATE_V4, ...PRIVATE_V6, ...nodeCidrs])],
+      platformNamespaces: [...new Set(named)].filter((n) => !tenants.has(n)).sort(cmp),
+    },
   };
 }
