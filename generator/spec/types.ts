@@ -47,6 +47,7 @@ export interface ClusterSpec {
       };
       istio: { version: string; gatewayAPIVersion: string; ambientNamespaces: string[] };
       isolation?: { namespaces: string[]; forceGvisor: boolean };
+      policies: PolicySpec[];
     };
     storage: { localPath?: string; volumes: VolumeSpec[] };
     sandbox: { gvisor?: { nodeSelector: Record<string, string>; platform: "systrap" | "ptrace" | "kvm"; overhead: { cpu: string; memory: string } } };
@@ -106,4 +107,18 @@ export interface AppSpec {
   path?: string;
   values: HelmValues;
   wave?: number;
+  podLabels?: Record<string, string>;
+}
+
+/** A peer of a policy rule: an app's name or a keyword (internet, ingress), or pods of a namespace. */
+export type PolicyPeerSpec = string | { namespace: string; labels?: Record<string, string> };
+
+/** One row of network.policies (seed 002's table): an app's or a namespace's pods. */
+export interface PolicySpec {
+  app?: string;
+  namespace?: string;
+  podSecurity: "restricted" | "baseline" | "privileged";
+  ingress: { from: PolicyPeerSpec[]; ports?: string[] }[];
+  egress: { to: PolicyPeerSpec[]; ports?: string[] }[];
+  kubernetesAPI: boolean;
 }
