@@ -24,7 +24,11 @@ export interface PortProblem {
 }
 
 /** `TCP:443`, `UDP:443`, `TCP:30000-32767` (the schema has already checked the shape). */
-export function parsePolicyPort(text: string): PolicyPort | PortProblem {
+export function parsePolicyPort(written: string | number): PolicyPort | PortProblem {
+  if (typeof written === "number") {
+    return { part: "protocol", message: `port ${written} has no protocol`, hint: `Write TCP:${written}${written === 443 ? " (HTTPS) or UDP:443 (HTTP/3)" : ` or UDP:${written}`}: a NetworkPolicy would otherwise silently mean TCP only.` };
+  }
+  const text = written;
   const m = /^([A-Za-z]+):([0-9]+)(?:-([0-9]+))?$/.exec(text);
   if (!m) return { part: "port", message: `port "${text}" is not PROTOCOL:PORT`, hint: "Write TCP:443, UDP:443 or a range such as TCP:30000-32767." };
   const [, proto, first, last] = m as unknown as [string, string, string, string | undefined];

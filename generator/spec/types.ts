@@ -113,12 +113,15 @@ export interface AppSpec {
 /** A peer of a policy rule: an app's name or a keyword (internet, ingress), or pods of a namespace. */
 export type PolicyPeerSpec = string | { namespace: string; labels?: Record<string, string> };
 
+/** `TCP:443`; a bare number is a schema-valid mistake the rules explain (no protocol). */
+export type PolicyPortSpec = string | number;
+
 /** One row of network.policies (seed 002's table): an app's or a namespace's pods. */
 export interface PolicySpec {
   app?: string;
   namespace?: string;
   podSecurity: "restricted" | "baseline" | "privileged";
-  ingress: { from: PolicyPeerSpec[]; ports?: string[] }[];
-  egress: { to: PolicyPeerSpec[]; ports?: string[] }[];
+  ingress: { from: PolicyPeerSpec[]; ports?: PolicyPortSpec[] }[];
+  egress: { to: PolicyPeerSpec[]; ports?: PolicyPortSpec[] }[];
   kubernetesAPI: boolean;
 }

@@ -10,7 +10,7 @@
  */
 import { appPodLabels, isPortProblem, parsePolicyPort, policyNamespaces, rowNamespace, type PolicyPort } from "../../spec/network-policy.js";
 import type { Resolved } from "../../spec/resolve.js";
-import type { PolicyPeerSpec, PolicySpec } from "../../spec/types.js";
+import type { PolicyPeerSpec, PolicyPortSpec, PolicySpec } from "../../spec/types.js";
 import { component, type Feature, type ManifestFile } from "../types.js";
 import { APISERVER_PORT, ciliumRules, DNS_PEER, DNS_PORTS, networkPolicyPeers, networkPolicyPorts, resolvePeer, type Peer } from "./network-policy-peers.js";
 
@@ -39,7 +39,7 @@ interface RowPlan {
   egress: Allowance[];
 }
 
-function ports(written: string[] | undefined): PolicyPort[] | undefined {
+function ports(written: PolicyPortSpec[] | undefined): PolicyPort[] | undefined {
   return written?.map((t) => {
     const p = parsePolicyPort(t);
     if (isPortProblem(p)) throw new Error(`plan bug: policy port ${t}: ${p.message} (validation should have stopped it)`);
@@ -48,7 +48,7 @@ function ports(written: string[] | undefined): PolicyPort[] | undefined {
 }
 
 function rowPlan(r: Resolved, row: PolicySpec, index: number): RowPlan {
-  const allow = (peers: PolicyPeerSpec[], written: string[] | undefined, dir: "ingress" | "egress"): Allowance => ({ peers: peers.flatMap((p) => resolvePeer(r, p, dir)), ports: ports(written) });
+  const allow = (peers: PolicyPeerSpec[], written: PolicyPortSpec[] | undefined, dir: "ingress" | "egress"): Allowance => ({ peers: peers.flatMap((p) => resolvePeer(r, p, dir)), ports: ports(written) });
   const egress = row.egress.map((e) => allow(e.to, e.ports, "egress"));
   if (row.kubernetesAPI) egress.push({ peers: [{ kind: "apiserver" }], ports: [APISERVER_PORT] });
   if (row.app !== undefined) {

@@ -6,7 +6,7 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { appPodLabels, classifyPeer, isPortProblem, parsePolicyPort, rowNamespace, type PolicyPeer, type PolicyPort } from "../network-policy.js";
 import { closest } from "../suggest.js";
-import type { AppSpec, ClusterSpec, PolicyPeerSpec, PolicySpec } from "../types.js";
+import type { AppSpec, ClusterSpec, PolicyPeerSpec, PolicyPortSpec, PolicySpec } from "../types.js";
 import type { Rule, RuleContext, Segments } from "./context.js";
 
 const ROWS = ["spec", "network", "policies"] as const;
@@ -23,21 +23,22 @@ const BUILTIN = ["default", "kube-system", "kube-public", "kube-node-lease"];
  */
 export function platformNamespaces(spec: ClusterSpec): Map<string, string> {
   const s = spec.spec;
-  const out = new Map<string, string>([
-    ["kube-system", "Kubernetes and K3s"],
-    ["kube-public", "Kubernetes"],
-    ["kube-node-lease", "Kubernetes"],
-    [s.gitops.argocd.namespace, "Argo CD"],
-    [s.secrets.sealedSecrets.namespace, "Sealed Secrets"],
-    ["slipway-system", "Slipway's host firewall"],
-    ["system-upgrade", "system-upgrade-controller"],
-  ]);
-  if (s.network.ingress === "traefik" && s.network.traefik.install === "argocd") out.set("traefik", "Traefik");
+  const out = new Map<string, string>();
+  // The first owner named stays: Sealed Secrets' default namespace is kube-system.
+  const add = (ns: string, owner: string) => void (out.has(ns) || out.set(ns, owner));
+  add("kube-system", "Kubernetes and K3s");
+  add("kube-public", "Kubernetes");
+  add("kube-node-lease", "Kubernetes");
+  add(s.gitops.argocd.namespace, "Argo CD");
+  add(s.secrets.sealedSecrets.namespace, "Sealed Secrets");
+  add("slipway-system", "Slipway's host firewall");
+  add("system-upgrade", "system-upgrade-controller");
+  if (s.network.ingress === "traefik" && s.network.traefik.install === "argocd") add("traefik", "Traefik");
   if (s.network.ingress === "istio") {
-    out.set("istio-system", "Istio");
-    out.set("istio-ingress", "Istio's gateway");
+    add("istio-system", "Istio");
+    add("istio-ingress", "Istio's gateway");
   }
-  if (s.monitoring) out.set("monitoring", "monitoring (kube-prometheus-stack)");
+  if (s.monitoring) add("monitoring", "monitoring (kube-prometheus-stack)");
   return out;
 }
 
@@ -204,7 +205,7 @@ interface ParsedRule {
 function rulesFor(spec: ClusterSpec, app: AppSpec, dir: "ingress" | "egress"): ParsedRule[] {
   const rows = spec.spec.network.policies.filter((r) => r.app === app.name || (r.app === undefined && r.namespace === app.namespace));
   return rows.flatMap((r) =>
-    (r[dir] as { from?: PolicyPeerSpec[]; to?: PolicyPeerSpec[]; ports?: string[] }[]).map((rule) => ({
+    (r[dir] as { from?: PolicyPeerSpec[]; to?: PolicyPeerSpec[]; ports?: PolicyPortSpec[] }[]).map((rule) => ({
       peers: (rule.from ?? rule.to ?? []).map(classifyPeer),
       ports: parsedPorts(rule.ports),
     })),
@@ -212,7 +213,7 @@ function rulesFor(spec: ClusterSpec, app: AppSpec, dir: "ingress" | "egress"): P
 }
 
 /** Ports as written, parsed; undefined for "every port"; unparsable ones left to policyPorts. */
-function parsedPorts(ports: string[] | undefined): PolicyPort[] | undefined {
+function parsedPorts(ports: PolicyPortSpec[] | undefined): PolicyPort[] | undefined {
   if (ports === undefined) return undefined;
   return ports.map(parsePolicyPort).filter((p): p is PolicyPort => !isPortProblem(p));
 }
