@@ -154,8 +154,10 @@ export function networkPolicy(r: Resolved): Feature | undefined {
         namespace: "kube-system",
         manifests,
         ...(cilium ? { usesCrds: ["cilium.io"] } : {}),
-        // Deleting the Application must not delete the namespaces, with the apps in them.
-        finalizer: false,
+        // Removing the Application (the last row gone) deletes its policies, opening the
+        // namespaces again; the Namespaces themselves carry Delete=false and stay, with the apps in
+        // them (a resource annotation Argo CD honours on cascade deletion; DOMAIN.md §8.2).
+        finalizer: true,
       }),
     ],
   };
