@@ -30,7 +30,7 @@ interface Allowance {
 interface RowPlan {
   /** Policy object name, unique within the namespace. */
   name: string;
-  /** Shown in the rendered comment: `app ac-service` or `namespace dark-tower`. */
+  /** Named in the purpose annotation: `app ac-service` or `namespace dark-tower`. */
   subject: string;
   index: number;
   /** Pod labels the policy selects ({} for a namespace row: every pod). */
@@ -62,10 +62,10 @@ function rowPlan(r: Resolved, row: PolicySpec, index: number): RowPlan {
 
 function networkPolicies(r: Resolved, rows: RowPlan[]): PolicyObject[] {
   const out: PolicyObject[] = [
-    { name: "slipway-default-deny", comment: "Nothing in or out unless a row allows it.", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    { name: "slipway-default-deny", purpose: "Nothing in or out unless a row allows it.", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
     {
       name: "slipway-allow-dns",
-      comment: "Every pod may resolve names through cluster DNS.",
+      purpose: "Every pod may resolve names through cluster DNS.",
       spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: networkPolicyPeers(r, DNS_PEER), ports: networkPolicyPorts(DNS_PORTS) }] },
     },
   ];
@@ -75,7 +75,7 @@ function networkPolicies(r: Resolved, rows: RowPlan[]): PolicyObject[] {
     if (types.length === 0) continue;
     out.push({
       name: row.name,
-      comment: `spec.network.policies[${row.index}]: ${row.subject}.`,
+      purpose: `The allowances of spec.network.policies[${row.index}], ${row.subject}.`,
       spec: {
         podSelector: Object.keys(row.pods).length > 0 ? { matchLabels: row.pods } : {},
         policyTypes: types,
@@ -93,7 +93,7 @@ function ciliumPolicies(r: Resolved, rows: RowPlan[]): PolicyObject[] {
   const out: PolicyObject[] = [
     {
       name: "slipway-default-deny",
-      comment: "Nothing in or out unless a row allows it; every pod may resolve names through cluster DNS.",
+      purpose: "Nothing in or out unless a row allows it; every pod may resolve names through cluster DNS.",
       spec: { endpointSelector: {}, enableDefaultDeny: { ingress: true, egress: true }, egress: ciliumRules(r, [DNS_PEER], DNS_PORTS, "egress") },
     },
   ];
@@ -103,7 +103,7 @@ function ciliumPolicies(r: Resolved, rows: RowPlan[]): PolicyObject[] {
     if (ingress.length + egress.length === 0) continue;
     out.push({
       name: row.name,
-      comment: `spec.network.policies[${row.index}]: ${row.subject}.`,
+      purpose: `The allowances of spec.network.policies[${row.index}], ${row.subject}.`,
       spec: { endpointSelector: Object.keys(row.pods).length > 0 ? { matchLabels: row.pods } : {}, ...(ingress.length > 0 ? { ingress } : {}), ...(egress.length > 0 ? { egress } : {}) },
     });
   }
@@ -112,7 +112,7 @@ function ciliumPolicies(r: Resolved, rows: RowPlan[]): PolicyObject[] {
 
 interface PolicyObject {
   name: string;
-  comment: string;
+  purpose: string;
   spec: Record<string, unknown>;
 }
 
