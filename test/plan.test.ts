@@ -77,6 +77,30 @@ describe("slipway plan classifies every change", () => {
     expect(r.json.summary).toEqual({ destructive: 0, reprovision: 0, "node-rollout": 0, sync: 1 });
   });
 
+  it("sync: network policy rows added, then a namespace's Pod Security level raised; no node is touched", () => {
+    repoWith(example);
+    const rows = ["    policies:", "      - {namespace: storage, podSecurity: baseline}", "      - app: minio", "        ingress:", "          - {from: [minio], ports: [TCP:9000]}", "        egress:", "          - {to: [minio], ports: [TCP:9000]}", ""].join("\n");
+    edit("      ambientNamespaces: [assessments, platform]\n", `      ambientNamespaces: [assessments, platform]\n${rows}`);
+    const added = plan("--base", "main");
+    expect(added.code).toBe(0);
+    expect(added.json.changes.map((c) => `${c.class} ${c.action} ${c.subject}`)).toEqual([
+      "sync added Application argocd/network-policy",
+      "sync added CiliumNetworkPolicy storage/slipway-app-minio",
+      "sync added CiliumNetworkPolicy storage/slipway-default-deny",
+      "sync added Namespace storage",
+    ]);
+    git("commit", "-q", "-am", "policies");
+    edit("{namespace: storage, podSecurity: baseline}", "{namespace: storage, podSecurity: restricted}");
+    const raised = plan("--base", "HEAD");
+    expect(raised.json.changes).toEqual([{ class: "sync", action: "changed", subject: "Namespace storage", effect: "Argo CD updates it in place" }]);
+    // The last row gone: the policies go with their Application; the Namespace stays (Prune=false).
+    edit(rows.replace("baseline", "restricted"), "");
+    const removed = plan("--base", "HEAD");
+    expect(removed.json.changes.filter((c) => c.subject === "Namespace storage")).toEqual([
+      { class: "sync", action: "removed", subject: "Namespace storage", effect: "Argo CD leaves the Namespace and everything in it in place (Prune=false) and shows it OutOfSync until it is deleted by hand or back in the tree" },
+    ]);
+  });
+
   it("node-rollout: a K3s patch bump -> servers one at a time (cordon, drain), then agents; no user-data changes", () => {
     repoWith(withAgent);
     edit("version: v1.36.3+k3s1", "version: v1.36.5+k3s1");

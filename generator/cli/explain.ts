@@ -83,7 +83,9 @@ function typeOf(s: JsonSchema): string {
   if (Array.isArray(s.type)) return s.type.join(" | ");
   if (s.type === "array") return `list of ${s.items ? typeOf(s.items.$ref ? schemaItem(s.items) : s.items) : "values"}`;
   if (s.type === "object") return "mapping";
-  if (s.anyOf) return "string (IPv4 or IPv6 address)";
+  if (s.anyOf && s.type === "string") return "string (IPv4 or IPv6 address)";
+  // A choice of shapes (a policy peer: an app's name or a mapping; a K3s argument's value types).
+  if (s.anyOf) return [...new Set((s.anyOf as JsonSchema[]).map((b) => typeOf(deref(b))))].join(" or ");
   return String(s.type ?? "any");
 }
 

@@ -150,6 +150,9 @@ function removal(obj: Record<string, unknown>): PlannedChange {
     const policy = String(((obj.spec ?? {}) as Record<string, unknown>).persistentVolumeReclaimPolicy ?? "Retain");
     return { ...base, class: "destructive", effect: `Argo CD prunes the PersistentVolume (reclaim policy ${policy}): a claim bound to it loses its storage` };
   }
+  if (kind === "Namespace" && keptByArgo(obj)) {
+    return { ...base, class: "sync", effect: "Argo CD leaves the Namespace and everything in it in place (Prune=false) and shows it OutOfSync until it is deleted by hand or back in the tree" };
+  }
   if (kind === "Namespace") return { ...base, class: "destructive", effect: "Argo CD prunes the Namespace, and Kubernetes deletes everything in it" };
   if (kind === "Application" && String(obj.apiVersion).startsWith("argoproj.io/")) {
     const finalizers = (((obj.metadata ?? {}) as Record<string, unknown>).finalizers ?? []) as unknown[];
@@ -163,6 +166,12 @@ function removal(obj: Record<string, unknown>): PlannedChange {
     };
   }
   return { ...base, class: "sync", effect: "Argo CD prunes it" };
+}
+
+/** Whether the object opts out of pruning (argocd.argoproj.io/sync-options Prune=false). */
+function keptByArgo(obj: Record<string, unknown>): boolean {
+  const annotations = (((obj.metadata ?? {}) as Record<string, unknown>).annotations ?? {}) as Record<string, unknown>;
+  return String(annotations["argocd.argoproj.io/sync-options"] ?? "").split(",").map((s) => s.trim()).includes("Prune=false");
 }
 
 /** Namespaces that some Application deployed to before and none does now. */

@@ -14,6 +14,7 @@ import { isolation } from "./components/isolation.js";
 import { monitoring } from "./components/monitoring.js";
 import { nodeAlerts } from "./components/node-alerts.js";
 import { certManager } from "./components/cert-manager.js";
+import { networkPolicy } from "./components/network-policy.js";
 import { istio } from "./components/istio.js";
 import { sealedSecrets } from "./components/sealed-secrets.js";
 import { storage } from "./components/storage.js";
@@ -23,4 +24,4 @@ import type { Feature } from "./types.js";
 /** The in-cluster firewall and the node rollouts: every cluster has them. */
 const nodeState = (r: Resolved): Feature => ({ components: [hostFirewall(r), ...systemUpgrade(r).components] });
 
-export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, nodeState, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, monitoring, nodeAlerts, certManager, isolation, dnsFailover];
+export const FEATURES: readonly ((r: Resolved) => Feature | undefined)[] = [host, nodeState, cilium, argocd, sealedSecrets, storage, gvisor, traefik, istio, monitoring, nodeAlerts, certManager, isolation, networkPolicy, dnsFailover];

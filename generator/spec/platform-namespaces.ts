@@ -14,24 +14,25 @@ export const RESERVED_NAMESPACE_PREFIXES = ["kube-", "slipway-"] as const;
 /** Namespace -> who it belongs to, for Kubernetes, K3s and the platform components this spec turns on. */
 export function platformNamespaces(spec: ClusterSpec): Map<string, string> {
   const s = spec.spec;
-  const out = new Map<string, string>([
-    ["default", "Kubernetes"],
-    ["kube-system", "Kubernetes and K3s"],
-    ["kube-public", "Kubernetes"],
-    ["kube-node-lease", "Kubernetes"],
-    [s.gitops.argocd.namespace, "Argo CD"],
-    [s.secrets.sealedSecrets.namespace, "Sealed Secrets"],
-    ["slipway-system", "Slipway's host firewall"],
-    ["system-upgrade", "system-upgrade-controller"],
-  ]);
-  if (s.network.ingress === "traefik" && s.network.traefik.install === "argocd") out.set("traefik", "Traefik");
+  const out = new Map<string, string>();
+  // The first owner named stays: Sealed Secrets' default namespace is kube-system.
+  const add = (ns: string, owner: string) => void (out.has(ns) || out.set(ns, owner));
+  add("default", "Kubernetes");
+  add("kube-system", "Kubernetes and K3s");
+  add("kube-public", "Kubernetes");
+  add("kube-node-lease", "Kubernetes");
+  add(s.gitops.argocd.namespace, "Argo CD");
+  add(s.secrets.sealedSecrets.namespace, "Sealed Secrets");
+  add("slipway-system", "Slipway's host firewall");
+  add("system-upgrade", "system-upgrade-controller");
+  if (s.network.ingress === "traefik" && s.network.traefik.install === "argocd") add("traefik", "Traefik");
   if (s.network.ingress === "istio") {
-    out.set("istio-system", "Istio");
-    out.set("istio-ingress", "Istio's gateway");
+    add("istio-system", "Istio");
+    add("istio-ingress", "Istio's gateway");
   }
-  if (s.monitoring) out.set("monitoring", "kube-prometheus-stack");
-  if (s.dns.failover) out.set("dns-failover", "DNS failover");
-  if (s.certManager) out.set("cert-manager", "cert-manager");
+  if (s.monitoring) add("monitoring", "monitoring (kube-prometheus-stack)");
+  if (s.dns.failover) add("dns-failover", "DNS failover");
+  if (s.certManager) add("cert-manager", "cert-manager");
   return out;
 }
 
@@ -43,4 +44,13 @@ export function specNamespaces(spec: ClusterSpec): { namespace: string; where: (
     ...s.storage.volumes.flatMap((v, i) => (v.claim ? [{ namespace: v.claim.namespace, where: ["spec", "storage", "volumes", i, "claim", "namespace"] }] : [])),
     ...s.network.istio.ambientNamespaces.map((n, i) => ({ namespace: n, where: ["spec", "network", "istio", "ambientNamespaces", i] })),
   ];
+}
+
+/** Whether network.isolation makes `ns` a tenant by name: listed, or matching a tenant prefix and not excepted. */
+export function isTenantByName(spec: ClusterSpec, ns: string): boolean {
+  const iso = spec.spec.network.isolation;
+  if (!iso) return false;
+  if (iso.namespaces.includes(ns)) return true;
+  const t = iso.tenants;
+  return t !== undefined && t.prefixes.some((p) => ns.startsWith(p)) && !t.except.includes(ns);
 }

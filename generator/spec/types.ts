@@ -47,6 +47,7 @@ export interface ClusterSpec {
       };
       istio: { version: string; gatewayAPIVersion: string; ambientNamespaces: string[] };
       isolation?: { namespaces: string[]; tenants?: { prefixes: string[]; except: string[] }; forceGvisor: boolean };
+      policies: PolicySpec[];
     };
     storage: { localPath?: string; volumes: VolumeSpec[] };
     sandbox: { gvisor?: { nodeSelector: Record<string, string>; platform: "systrap" | "ptrace" | "kvm"; overhead: { cpu: string; memory: string } } };
@@ -130,4 +131,21 @@ export interface AppSpec {
   path?: string;
   values: HelmValues;
   wave?: number;
+  podLabels?: Record<string, string>;
+}
+
+/** A peer of a policy rule: an app's name or a keyword (internet, ingress), or pods of a namespace. */
+export type PolicyPeerSpec = string | { namespace: string; labels?: Record<string, string> };
+
+/** `TCP:443`; a bare number is a schema-valid mistake the rules explain (no protocol). */
+export type PolicyPortSpec = string | number;
+
+/** One row of network.policies (seed 002's table): an app's or a namespace's pods. */
+export interface PolicySpec {
+  app?: string;
+  namespace?: string;
+  podSecurity: "restricted" | "baseline" | "privileged";
+  ingress: { from: PolicyPeerSpec[]; ports?: PolicyPortSpec[] }[];
+  egress: { to: PolicyPeerSpec[]; ports?: PolicyPortSpec[] }[];
+  kubernetesAPI: boolean;
 }

@@ -112,6 +112,7 @@ const PROPERTY_NOUNS: Record<string, string> = {
   localPath: "absolute path",
   repo: "chart repository URL",
   owner: "uid:gid",
+  ports: "port, written PROTOCOL:PORT",
 };
 
 // Keyed by content, not identity: the build-time validator carries its own copies of the schema.

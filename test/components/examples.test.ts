@@ -5,7 +5,7 @@ import { renderCluster } from "../../generator/pipeline.js";
 import { ROOT } from "../support/cli.js";
 import { expectExternalChecksPass } from "./_platform.js";
 
-describe.each(["contabo-ha", "hetzner-single", "mcpdeploy"])("examples/%s", (name) => {
+describe.each(["contabo-ha", "dark-tower", "hetzner-single", "mcpdeploy"])("examples/%s", (name) => {
   it("renders without errors and passes cloud-init schema and the strict kube schemas", async () => {
     const r = await renderCluster(join(ROOT, "examples", name, "cluster.yaml"));
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);

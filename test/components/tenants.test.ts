@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { v4Within } from "../../generator/plan/components/tenant-peers.js";
+import { v4Within } from "../../generator/plan/components/common-peers.js";
 import { platformNamespaces, specNamespaces } from "../../generator/spec/platform-namespaces.js";
 import { admitAll, namespace, type AdmissionRequest } from "../support/admission.js";
 import { hasTool, ROOT, tempDir, warnSkip } from "../support/cli.js";

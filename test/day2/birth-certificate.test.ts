@@ -31,6 +31,15 @@ const EDITS: Record<string, Edit> = {
     if (list) list.add("eviction-hard=memory.available<5%");
     else doc.setIn(["spec", "k3s", "args", "kubelet-arg"], doc.createNode(["eviction-hard=memory.available<5%"]));
   },
+  // Network policy and Pod Security are objects Argo CD syncs: a row for an app that has none.
+  "adding a network policy row": (doc) => {
+    const apps = (doc.getIn(["spec", "apps"]) as { toJSON(): { name: string }[] }).toJSON();
+    const rows = (doc.getIn(["spec", "network", "policies"]) as { toJSON(): { app?: string }[] } | undefined)?.toJSON() ?? [];
+    const app = apps.find((a) => !rows.some((r) => r.app === a.name))!.name;
+    const row = doc.createNode({ app, ingress: [{ from: ["internet"], ports: ["TCP:443"] }] });
+    if (rows.length > 0) (doc.getIn(["spec", "network", "policies"]) as { add(v: unknown): void }).add(row);
+    else doc.setIn(["spec", "network", "policies"], doc.createNode([row.toJSON()]));
+  },
   "changing an existing node's label": (doc) => {
     const nodes = doc.getIn(["spec", "nodes"]) as { items: { setIn(path: unknown[], v: unknown): void }[] };
     nodes.items[nodes.items.length - 1]!.setIn(["labels", "slipway.dev/edited"], "yes");

@@ -20,7 +20,7 @@ import { component, type Feature, type ManifestFile } from "../types.js";
 import { tenantAdmission } from "./tenant-admission.js";
 import { TENANT_LABEL } from "./tenant-cel.js";
 import { tenantController } from "./tenant-controller.js";
-import { ingressPeers, internetPeers, PRIVATE_V4, PRIVATE_V6 } from "./tenant-peers.js";
+import { ingressPeers, internetPeers, PRIVATE_V4, PRIVATE_V6 } from "./common-peers.js";
 
 export function isolation(r: Resolved): Feature | undefined {
   const iso = r.spec.spec.network.isolation;

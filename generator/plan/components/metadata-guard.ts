@@ -13,6 +13,7 @@
  * Applications that create the namespaces sync in earlier waves (the nftables drop covers the gap).
  */
 import { cmp } from "../../diagnostics.js";
+import { policyNamespaces } from "../../spec/network-policy.js";
 import type { Resolved } from "../../spec/resolve.js";
 import { component, type Component, type Feature } from "../types.js";
 import { METADATA_ADDRESS } from "./host-firewall.js";
@@ -59,6 +60,8 @@ function ciliumGuard(components: readonly (Component & { wave: number })[]): Com
 function networkPolicyGuard(r: Resolved, components: readonly (Component & { wave: number })[]): Component {
   // Isolated tenants already deny link-local; an allow-all-but policy would widen their egress.
   const isolated = new Set(r.spec.spec.network.isolation?.namespaces ?? []);
+  // So do the namespaces under network.policies: default-deny, egress only as their rows allow.
+  for (const ns of policyNamespaces(r.spec)) isolated.add(ns);
   const namespaces = [...new Set(components.map((c) => c.namespace))].filter((n) => !isolated.has(n)).sort(cmp);
   return component({
     name: "metadata-guard",

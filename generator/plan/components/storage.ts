@@ -5,10 +5,12 @@
  * nodes ({@link storageDirs}). storage.localPath is K3s's default-local-storage-path (derived in
  * spec/resolve.ts); its directory is made the same way.
  */
-import type { Resolved, ResolvedNode } from "../../spec/resolve.js";
-import type { VolumeSpec } from "../../spec/types.js";
 import { createHash } from "node:crypto";
+import { policyNamespaces } from "../../spec/network-policy.js";
+import type { Resolved } from "../../spec/resolve.js";
+import type { VolumeSpec } from "../../spec/types.js";
 import { component, TemplateAsset, type Feature, type ManifestFile } from "../types.js";
+import { NETWORK_POLICY_APP } from "./network-policy.js";
 import { NODE_SCRIPT_IMAGE, nodeEnv, planFile, PLANS, SUC_NAMESPACE, TOLERATE_ALL } from "./system-upgrade.js";
 
 /** Label every static volume carries; claims select it. */
@@ -36,6 +38,9 @@ export function volumeClaim(r: Resolved, volume: string): { name: string; namesp
 function manifests(r: Resolved): ManifestFile[] {
   const out: ManifestFile[] = [];
   const namespaces = new Set<string>();
+  // Namespaces under network.policies are the network-policy component's objects (with their Pod
+  // Security labels); it syncs first (see storage() below).
+  const governed = new Set(policyNamespaces(r.spec));
   for (const v of r.spec.spec.storage.volumes) {
     const labels = { ...v.labels, "app.kubernetes.io/managed-by": "slipway", [VOLUME_LABEL]: v.name };
     out.push({
@@ -51,7 +56,7 @@ function manifests(r: Resolved): ManifestFile[] {
       });
       // Built-in namespaces always exist; tenant namespaces are the isolation component's objects.
       const tenant = r.spec.spec.network.isolation?.namespaces.includes(v.claim.namespace) ?? false;
-      if (!BUILTIN_NAMESPACES.has(v.claim.namespace) && v.claim.namespace !== r.argocdNamespace && !tenant) namespaces.add(v.claim.namespace);
+      if (!BUILTIN_NAMESPACES.has(v.claim.namespace) && v.claim.namespace !== r.argocdNamespace && !tenant && !governed.has(v.claim.namespace)) namespaces.add(v.claim.namespace);
     }
   }
   for (const ns of [...namespaces].sort()) out.push({ file: `namespace-${ns}.yaml`, template: "manifests/storage/namespace.yaml.hbs", context: { name: ns } });
@@ -130,6 +135,8 @@ export function storage(r: Resolved): Feature | undefined {
               usesCrds: ["upgrade.cattle.io"],
               // Removing the Application must not delete volumes (or namespaces others use).
               finalizer: false,
+              // Claims in a namespace under network.policies wait for the component that creates it.
+              after: s.volumes.some((v) => v.claim && policyNamespaces(r.spec).includes(v.claim.namespace)) ? [NETWORK_POLICY_APP] : [],
             }),
           ],
   };

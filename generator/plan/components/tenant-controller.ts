@@ -20,7 +20,7 @@
 import type { Resolved } from "../../spec/resolve.js";
 import { toYamlText } from "../../yaml.js";
 import { TemplateAsset, type ManifestFile } from "../types.js";
-import { ingressPeers, internetPeers } from "./tenant-peers.js";
+import { ingressPeers, internetPeers } from "./common-peers.js";
 import { KUBECTL_IMAGE } from "./system-upgrade.js";
 import { MANAGED_BY_LABEL } from "./tenant-cel.js";
 

@@ -5,7 +5,7 @@ import type { Rule } from "./context.js";
 /** Names of Applications Slipway renders itself; a user app may not take one. */
 export const PLATFORM_APP_NAMES = [
   "root", "argocd", "sealed-secrets", "cilium", "traefik", "gateway-api", "istio-base", "istiod", "istio-cni", "ztunnel",
-  "istio-gateway", "ambient-namespaces", "sealed-secrets-check", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "metadata-guard",
+  "istio-gateway", "ambient-namespaces", "sealed-secrets-check", "gvisor", "storage", "monitoring", "dns-failover", "isolation", "network-policy", "metadata-guard",
   "host-firewall", "system-upgrade", "node-rollout", "traefik-config", "node-alerts", "cert-manager", "cert-manager-issuers",
 ];
 

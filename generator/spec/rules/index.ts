@@ -9,6 +9,7 @@ import { firewallSettings } from "./host.js";
 import { birthSettingsUnchanged, encryptedOverlay, etcdOnPrivateNetwork } from "./birth-settings.js";
 import { k3sUpgradePath, k3sVersionSupported } from "./k3s-version.js";
 import { tenantNamespaces } from "./isolation.js";
+import { NETWORK_POLICY_RULES } from "./network-policy.js";
 import { k3sArgValueShapes, k3sFlagTableVersion, knownK3sArgs } from "./k3s-arg-flags.js";
 import { reservedK3sArgs } from "./k3s-args.js";
 import { atLeastOneServer, oddServers, oneClusterInit, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
@@ -51,6 +52,7 @@ export const RULES: readonly Rule[] = [
   traefikAcmeVolume,
   bundledTraefikNotDisabled,
   tenantNamespaces,
+  ...NETWORK_POLICY_RULES,
   firewallSettings,
   ...DNS_RULES,
   placeholderRepoUrl,

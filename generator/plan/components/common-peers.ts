@@ -1,11 +1,12 @@
 /**
- * Who tenant pods may talk to besides themselves: the public internet (without private ranges,
- * the nodes and the metadata address) and, inbound, the ingress controller (seed 003).
+ * The peers both kinds of policy share (tenant isolation, seed 003; the allow list of
+ * network.policies, seed 002): the public internet (without private ranges, the nodes and the
+ * metadata address) and, inbound, the ingress controller.
  */
 import type { Resolved } from "../../spec/resolve.js";
 import { traefikNamespace } from "./traefik.js";
 
-/** Never reachable from tenants: RFC 1918, CGNAT, loopback and link-local (169.254.169.254). */
+/** Never part of `internet`: RFC 1918, CGNAT, loopback and link-local (169.254.169.254). */
 export const PRIVATE_V4 = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"];
 /** IPv6: unique-local, link-local and loopback. */
 export const PRIVATE_V6 = ["::1/128", "fc00::/7", "fe80::/10"];
