@@ -30,6 +30,7 @@ export interface ClusterSpec {
       clusterCIDR: string;
       serviceCIDR: string;
       allowEvenServers: boolean;
+      etcdSnapshots: EtcdSnapshotsSpec;
     };
     nodes: NodeSpec[];
     network: {
@@ -56,11 +57,29 @@ export interface ClusterSpec {
       provider: "hetzner" | "contabo" | "digitalocean" | "aws" | "generic";
       ssh: { user: string; authorizedKeys: string[] };
       firewall: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[]; apiFrom?: string[] };
-      hardening: { enabled: boolean; blockSmtp: boolean };
+      hardening: { enabled: boolean; blockSmtp: boolean; fail2ban: Fail2banSpec };
     };
     monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; values: HelmValues };
     apps: AppSpec[];
   };
+}
+
+/** k3s.etcdSnapshots: K3s's scheduled etcd snapshots on the servers. */
+export interface EtcdSnapshotsSpec {
+  enabled: boolean;
+  schedule: string;
+  retention: number;
+  onVolume: boolean;
+  s3?: { secret: string };
+}
+
+/** hosts.hardening.fail2ban: fail2ban for sshd, rolled out by a Plan. */
+export interface Fail2banSpec {
+  enabled: boolean;
+  maxRetry: number;
+  findTime: string;
+  banTime: string;
+  ignoreFrom: string[];
 }
 
 export interface NodeSpec {

@@ -19,7 +19,7 @@ const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => !d.startsWith
 
 type Edit = (doc: ReturnType<typeof parseDocument>) => void;
 
-/** The four edits of the issue, applied to the YAML document so comments and layout stay. */
+/** The edits of the issues, applied to the YAML document so comments and layout stay. */
 const EDITS: Record<string, Edit> = {
   "adding an agent": (doc) => {
     const nodes = doc.getIn(["spec", "nodes"]) as { add(v: unknown): void };
@@ -30,6 +30,13 @@ const EDITS: Record<string, Edit> = {
     const list = doc.getIn(["spec", "k3s", "args", "kubelet-arg"]) as { add(v: unknown): void } | undefined;
     if (list) list.add("eviction-hard=memory.available<5%");
     else doc.setIn(["spec", "k3s", "args", "kubelet-arg"], doc.createNode(["eviction-hard=memory.available<5%"]));
+  },
+  // Backups and fail2ban (issue 12): both reach running nodes through Plans only.
+  "changing the etcd snapshot schedule, retention and S3 target": (doc) =>
+    doc.setIn(["spec", "k3s", "etcdSnapshots"], doc.createNode({ schedule: "0 */6 * * *", retention: 20, onVolume: false, s3: { secret: "etcd-s3" } })),
+  "tightening fail2ban and admitting an SSH network": (doc) => {
+    doc.setIn(["spec", "hosts", "hardening", "fail2ban"], doc.createNode({ maxRetry: 3, banTime: "1d", ignoreFrom: ["192.0.2.0/24"] }));
+    doc.setIn(["spec", "hosts", "firewall", "sshFrom"], doc.createNode(["198.51.100.0/24"]));
   },
   "changing an existing node's label": (doc) => {
     const nodes = doc.getIn(["spec", "nodes"]) as { items: { setIn(path: unknown[], v: unknown): void }[] };
@@ -61,18 +68,21 @@ describe.each(EXAMPLES)("example %s: user-data stays a birth certificate", (name
     const r = await renderText(name, text);
     const plans = r.files.filter((f) => f.path.startsWith("rendered/manifests/node-rollout/plan-")).flatMap((f) => yamlObjects(f.text));
     expect(plans.map((p) => (p.metadata as { name: string }).name).sort()).toEqual(
-      r.resolved!.agents.length > 0 ? ["k3s-agent", "k3s-config-agent", "k3s-config-server", "k3s-server", "node-labels"] : ["k3s-config-server", "k3s-server", "node-labels"],
+      r.resolved!.agents.length > 0 ? ["host-fail2ban", "k3s-agent", "k3s-config-agent", "k3s-config-server", "k3s-server", "node-labels"] : ["host-fail2ban", "k3s-config-server", "k3s-server", "node-labels"],
     );
     const { table } = flagTableFor(r.spec!.spec.k3s.version);
     for (const p of plans) {
       const spec = p.spec as { concurrency: number; upgrade: { args?: string[]; envs?: { name: string; value: string }[] } };
       expect(spec.concurrency, String((p.metadata as { name: string }).name)).toBeGreaterThan(0);
-      const dropIn = spec.upgrade.envs?.find((e) => e.name === "SLIPWAY_DROPIN");
-      if (!dropIn) continue;
+      // The role's drop-in, and each node's own where it holds more (SLIPWAY_DROPIN_<NODE>).
+      const dropIns = spec.upgrade.envs?.filter((e) => e.name === "SLIPWAY_DROPIN" || e.name.startsWith("SLIPWAY_DROPIN_")) ?? [];
+      if (dropIns.length === 0) continue;
       const role = spec.upgrade.args![2] === "k3s" ? "server" : "agent";
       expect(spec.upgrade.args![1]).toBe(K3S_DROPIN_PATH);
-      const keys = Object.keys((parseDocument(Buffer.from(dropIn.value, "base64").toString("utf8")).toJS() ?? {}) as Record<string, unknown>);
-      for (const k of keys) expect(isFlag(table, role, k), `${name}: ${k} in the ${role} drop-in`).toBe(true);
+      for (const dropIn of dropIns) {
+        const keys = Object.keys((parseDocument(Buffer.from(dropIn.value, "base64").toString("utf8")).toJS() ?? {}) as Record<string, unknown>);
+        for (const k of keys) expect(isFlag(table, role, k), `${name}: ${k} in the ${role} drop-in ${dropIn.name}`).toBe(true);
+      }
     }
   });
 });
