@@ -24,7 +24,10 @@ export const reservedK3sArgs: Rule = ({ spec, problem }) => {
           ),
         );
       } else if (UNSUPPORTED_ARGS.has(key)) out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is not supported by Slipway`, `Remove it: ${where}.`, { key: true }));
-      else out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is set by Slipway`, `Remove it and use ${where}; Slipway writes it identically on every server.`, { key: true }));
+      else {
+        const how = key === "etcd-snapshot-dir" ? "Slipway writes each server's own" : "Slipway writes it identically on every server";
+        out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is set by Slipway`, `Remove it and use ${where}; ${how}.`, { key: true }));
+      }
     }
   }
   return out;
