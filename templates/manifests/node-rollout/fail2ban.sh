@@ -120,8 +120,7 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-host systemctl enable fail2ban.service
-if host systemctl restart fail2ban.service && jail_answers; then
+if host systemctl enable fail2ban.service && host systemctl restart fail2ban.service && jail_answers; then
   rm -f "$old"
   log "fail2ban runs the sshd jail from $jail_path"
   exit 0
