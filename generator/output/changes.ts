@@ -276,7 +276,7 @@ function rolloutChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
   // A node's own keys (its etcd snapshot directory): only that node restarts for them.
   for (const n of b.nodes) {
     if (!existing.has(n.name)) continue;
-    const keys = changedKeys(a.k3s.perNode[n.name] ?? {}, b.k3s.perNode[n.name] ?? {}).filter((k) => !(k in b.k3s.dropIn[n.role]) && !(k in a.k3s.dropIn[n.role]));
+    const keys = changedKeys(a.k3s.perNode.get(n.name) ?? {}, b.k3s.perNode.get(n.name) ?? {}).filter((k) => !(k in b.k3s.dropIn[n.role]) && !(k in a.k3s.dropIn[n.role]));
     if (keys.length === 0) continue;
     const plan = n.role === "server" ? PLANS.serverConfig : PLANS.agentConfig;
     out.push({

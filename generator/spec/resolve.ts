@@ -175,10 +175,11 @@ export function resolve(spec: ClusterSpec): Resolved {
   // The registration address must be in the servers' certificate from their first start: joiners
   // verify it (tls-san additions at a restart are reported not to apply reliably, k3s-io/k3s#3369).
   if (s.k3s.registrationAddress) k3s.serverBirth = sortKeys({ ...k3s.serverBirth, "tls-san": [s.k3s.registrationAddress] });
-  for (const n of nodes) {
+  // A Map: node names are user text ("constructor" is a valid one).
+  k3s.perNode = new Map(nodes.flatMap((n) => {
     const dir = snapshotDir(s.k3s.etcdSnapshots, n);
-    if (dir) k3s.perNode[n.name] = { "etcd-snapshot-dir": dir };
-  }
+    return dir ? [[n.name, { "etcd-snapshot-dir": dir }] as const] : [];
+  }));
 
   return {
     spec,

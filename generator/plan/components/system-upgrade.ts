@@ -120,8 +120,8 @@ export function dropIn(r: Resolved, role: Role): DropIn {
   const plan = role === "server" ? PLANS.serverConfig : PLANS.agentConfig;
   const text = dropInText(role, plan, r.k3s.dropIn[role]);
   const perNode = r.nodes
-    .filter((n) => n.role === role && r.k3s.perNode[n.name])
-    .map((n) => ({ node: n.name, text: dropInText(role, plan, sortKeys({ ...r.k3s.dropIn[role], ...r.k3s.perNode[n.name] })) }));
+    .filter((n) => n.role === role && r.k3s.perNode.has(n.name))
+    .map((n) => ({ node: n.name, text: dropInText(role, plan, sortKeys({ ...r.k3s.dropIn[role], ...r.k3s.perNode.get(n.name) })) }));
   const digest = createHash("sha256").update(text);
   for (const p of perNode) digest.update(`\0${p.node}\0${p.text}`);
   return { role, text, perNode, version: `cfg-${digest.digest("hex").slice(0, 16)}` };
