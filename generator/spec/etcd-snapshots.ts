@@ -20,7 +20,12 @@ export const K3S_SNAPSHOT_DEFAULTS = { schedule: "0 */12 * * *", retention: 5 } 
 export const SNAPSHOT_SUBDIR = "k3s-etcd-snapshots";
 /** The Secret type K3s documents for the S3 configuration (docs.k3s.io cli/etcd-snapshot). */
 export const S3_SECRET_TYPE = "etcd.k3s.cattle.io/s3-config-secret";
-/** Keys of that Secret K3s reads (pkg/etcd/s3/config_secret.go `getConfigFromSecret`). */
+/**
+ * Keys of that Secret K3s reads (k3s-io/k3s@4755269 pkg/etcd/s3/config_secret.go
+ * `getConfigFromSecret`). Not etcd-s3-retention: the Secret's configuration replaces the flags'
+ * whole, retention 0 included, so K3s prunes nothing in the bucket (pkg/etcd/s3/s3.go
+ * `SnapshotRetention` returns early below 1).
+ */
 export const S3_SECRET_KEYS: ReadonlySet<string> = new Set([
   "etcd-s3-access-key",
   "etcd-s3-bucket",
@@ -32,7 +37,6 @@ export const S3_SECRET_KEYS: ReadonlySet<string> = new Set([
   "etcd-s3-insecure",
   "etcd-s3-proxy",
   "etcd-s3-region",
-  "etcd-s3-retention",
   "etcd-s3-secret-key",
   "etcd-s3-session-token",
   "etcd-s3-skip-ssl-verify",

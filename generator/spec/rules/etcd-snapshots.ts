@@ -34,7 +34,8 @@ export const snapshotsNeedEmbeddedEtcd: Rule = ({ spec, problem, written }) => {
 /**
  * K3s uses the S3 config Secret only when no other etcd-s3 setting is given ("If any other S3
  * configuration flags are set, the Secret will be ignored", docs.k3s.io cli/etcd-snapshot);
- * etcd-s3-retention is the exception (pkg/etcd/s3/s3.go leaves Retention out of the comparison).
+ * etcd-s3-retention is the exception (pkg/etcd/s3/s3.go leaves Retention out of the comparison),
+ * though with the Secret it has no effect either.
  */
 export const s3SecretAlone: Rule = ({ spec, problem }) => {
   if (!spec.spec.k3s.etcdSnapshots.s3) return [];
