@@ -27,8 +27,8 @@ export function etcdS3SecretProblems(spec: ClusterSpec, loaded: LoadedSpec, seal
       }),
     ];
   }
-  const spec_ = (found.object.spec ?? {}) as { encryptedData?: Record<string, unknown> };
-  const keys = Object.keys(spec_.encryptedData ?? {});
+  const body = (found.object.spec ?? {}) as { encryptedData?: Record<string, unknown> };
+  const keys = Object.keys(body.encryptedData ?? {});
   const out: Diagnostic[] = [];
   const missing = S3_SECRET_REQUIRED.filter((k) => !keys.includes(k));
   if (missing.length > 0) {

@@ -42,7 +42,7 @@ export const S3_SECRET_KEYS: ReadonlySet<string> = new Set([
   "etcd-s3-skip-ssl-verify",
   "etcd-s3-timeout",
 ]);
-/** Without these the upload cannot work. */
+/** Without these the upload cannot work on a VPS (no instance credentials; the default endpoint is AWS's). */
 export const S3_SECRET_REQUIRED = ["etcd-s3-access-key", "etcd-s3-bucket", "etcd-s3-endpoint", "etcd-s3-secret-key"] as const;
 
 /** The keys every server's drop-in gets. */

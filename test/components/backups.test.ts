@@ -4,13 +4,14 @@
  * shipped flag table; the snapshot directory on each server's own volume; and the S3 Secret,
  * sealed with the exact `slipway seal` command the README gives, found in the tree by render.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { flagTableFor, isFlag } from "../../generator/k3s/flags.js";
 import { S3_SECRET_TYPE } from "../../generator/spec/etcd-snapshots.js";
 import { slipway, tempDir } from "../support/cli.js";
+import { yamlObjects } from "../support/tree.js";
 import { cloudInit, expectExternalChecksPass, objectsOf, problems, render, renderOk, spec } from "./_platform.js";
 
 const THREE = [
@@ -119,8 +120,10 @@ describe("the S3 credentials: a SealedSecret in kube-system, sealed as the READM
       slipway(["seal", "k3s-etcd-snapshot-s3-config", "-n", "kube-system", "--type", S3_SECRET_TYPE, "--from-literal", "etcd-s3-bucket=b", "--dir", dir], { cwd: dir });
       const r = slipway(["render", "cluster.yaml"], { cwd: dir });
       expect(r.stderr).toContain("has no etcd-s3-access-key, etcd-s3-endpoint, etcd-s3-secret-key");
-      const rendered = slipway(["render", "cluster.yaml", "--check"], { cwd: dir });
-      expect(rendered.code).toBe(0);
+      const [sealed] = yamlObjects(readFileSync(join(dir, "sealed-secrets/kube-system/k3s-etcd-snapshot-s3-config.yaml"), "utf8"));
+      const spec = sealed!.spec as { template: { type: string; metadata: { namespace: string } }; encryptedData: Record<string, string> };
+      expect([spec.template.type, Object.keys(spec.encryptedData)]).toEqual([S3_SECRET_TYPE, ["etcd-s3-bucket"]]);
+      expect(slipway(["render", "cluster.yaml", "--check"], { cwd: dir }).code).toBe(0);
     } finally {
       cleanup();
     }
