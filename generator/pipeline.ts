@@ -14,6 +14,7 @@ import { renderPlan, type RenderedFile } from "./render/render.js";
 import { readCommittedFacts } from "./output/committed-facts.js";
 import type { BirthFacts } from "./spec/birth-facts.js";
 import { appPathProblems } from "./spec/app-paths.js";
+import { etcdS3SecretProblems } from "./spec/etcd-s3-secret.js";
 import { cloudflareTokenProblems } from "./spec/sealed-token.js";
 import { loadSpecFile, parseSpecText, type LoadedSpec, type LoadResult } from "./spec/load.js";
 import { resolve, type BootstrapSecrets, type RepoInputs, type Resolved } from "./spec/resolve.js";
@@ -86,7 +87,7 @@ export async function renderCluster(file: string, secrets?: BootstrapSecrets, op
   if (!s.resolved || options.repo) return renderValidated(s, secrets, options.repo ?? { sealedSecrets: [] }, options.leaks, [], dirname(file));
   const repoDir = dirname(file);
   const read = loadRepoInputs(repoDir);
-  const notes = [...read.diagnostics];
+  const notes = [...read.diagnostics, ...(s.spec && s.loaded ? etcdS3SecretProblems(s.spec, s.loaded, read.inputs.sealedSecrets) : [])];
   if (!read.inputs.certificate) {
     notes.push(
       warning("SW-SEAL-NO-CERTIFICATE", "no sealing certificate: the check that the Sealed Secrets controller runs the committed key is not rendered", {

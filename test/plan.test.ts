@@ -172,6 +172,59 @@ describe("slipway plan classifies every change", () => {
     ]);
   });
 
+  it("node-rollout: the etcd snapshot schedule and an S3 target -> the servers' drop-in, agents untouched; no user-data changes", () => {
+    repoWith(withAgent);
+    edit("    version: v1.36.3+k3s1\n", '    version: v1.36.3+k3s1\n    etcdSnapshots: {schedule: "0 */6 * * *", retention: 14, s3: {}}\n');
+    const r = plan("--base", "main");
+    expect(r.json.changes).toEqual([
+      {
+        class: "node-rollout",
+        action: "changed",
+        subject: "K3s config of the servers: etcd-s3, etcd-s3-config-secret, etcd-snapshot-retention, etcd-snapshot-schedule-cron",
+        effect: expect.stringContaining("Plan k3s-config-server writes /etc/rancher/k3s/config.yaml.d/50-slipway.yaml and restarts K3s on one server at a time (node-1, node-2, node-3)"),
+        nodes: ["node-1", "node-2", "node-3"],
+      },
+    ]);
+  });
+
+  it("node-rollout: snapshots off the data volume -> only that server's own drop-in (seed 004)", () => {
+    repoWith(readFileSync(join(ROOT, "examples/hetzner-single/cluster.yaml"), "utf8"));
+    edit("      onVolume: true\n", "      onVolume: false\n");
+    const r = plan("--base", "main");
+    expect(r.json.changes.map((c) => [c.class, c.subject, c.nodes])).toEqual([["node-rollout", "K3s config of server cosmos-1: etcd-snapshot-dir", ["cosmos-1"]]]);
+    expect(r.json.changes[0]!.effect).toContain("writes cosmos-1's own /etc/rancher/k3s/config.yaml.d/50-slipway.yaml and restarts K3s on it");
+  });
+
+  it("node-rollout: fail2ban's ban time -> the host-fail2ban Plan on every node, nothing else restarts", () => {
+    repoWith(withAgent);
+    edit("      sshFrom: [198.51.100.0/24]\n", "      sshFrom: [198.51.100.0/24]\n    hardening:\n      fail2ban: {banTime: 1d, maxRetry: 3}\n");
+    const r = plan("--base", "main");
+    expect(r.json.changes).toEqual([
+      {
+        class: "node-rollout",
+        action: "changed",
+        subject: "fail2ban for sshd: bantime 1h -> 1d, maxretry 5 -> 3",
+        effect: expect.stringMatching(/^Plan host-fail2ban writes \/etc\/fail2ban\/jail\.d\/slipway\.conf and restarts fail2ban on one node at a time \(node-1, node-2, node-3, agent-1\); sshd and K3s are not restarted/),
+        nodes: ["node-1", "node-2", "node-3", "agent-1"],
+      },
+    ]);
+  });
+
+  it("sshFrom: the firewall ConfigMap syncs and fail2ban's ignoreip rolls out; fail2ban off is removed by the Plan", () => {
+    repoWith(example);
+    edit("sshFrom: [198.51.100.0/24]", "sshFrom: [198.51.100.0/24, 203.0.113.128/25]");
+    const r = plan("--base", "main");
+    expect(r.json.changes.map((c) => [c.class, c.action, c.subject])).toEqual([
+      ["node-rollout", "changed", "fail2ban for sshd: ignoreip +203.0.113.128/25"],
+      ["sync", "changed", "ConfigMap slipway-system/host-firewall"],
+    ]);
+    git("commit", "-q", "-am", "ssh from two networks");
+    edit("      sshFrom: [198.51.100.0/24, 203.0.113.128/25]\n", "      sshFrom: [198.51.100.0/24, 203.0.113.128/25]\n    hardening:\n      fail2ban: {enabled: false}\n");
+    const off = plan("--base", "HEAD");
+    expect(off.json.changes.map((c) => [c.class, c.action, c.subject])).toEqual([["node-rollout", "removed", "fail2ban for sshd"]]);
+    expect(off.json.changes[0]!.effect).toContain("stops the fail2ban it installed");
+  });
+
   it("reprovision: a new agent gets its user-data; no other node's changes; the firewall ruleset syncs", () => {
     repoWith(example);
     edit("    - {name: node-3, role: server, address: 203.0.113.13}\n", "    - {name: node-3, role: server, address: 203.0.113.13}\n    - {name: agent-1, role: agent, address: 203.0.113.21}\n");

@@ -18,6 +18,7 @@
 import { parseDocument } from "yaml";
 import { cmp } from "../diagnostics.js";
 import { objectId, parseManifests } from "../check/tree.js";
+import { fail2ban, JAIL_PATH, type Fail2ban } from "../plan/components/fail2ban.js";
 import { nodeLabels, PLANS } from "../plan/components/system-upgrade.js";
 import { isBirthKey, K3S_DROPIN_PATH } from "../spec/k3s-config.js";
 import { compareK3sVersions } from "../spec/birth-facts.js";
@@ -305,6 +306,21 @@ function rolloutChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
       nodes: affected,
     });
   }
+  // A node's own keys (its etcd snapshot directory): only that node restarts for them.
+  for (const n of b.nodes) {
+    if (!existing.has(n.name)) continue;
+    const keys = changedKeys(a.k3s.perNode.get(n.name) ?? {}, b.k3s.perNode.get(n.name) ?? {}).filter((k) => !(k in b.k3s.dropIn[n.role]) && !(k in a.k3s.dropIn[n.role]));
+    if (keys.length === 0) continue;
+    const plan = n.role === "server" ? PLANS.serverConfig : PLANS.agentConfig;
+    out.push({
+      class: "node-rollout",
+      action: "changed",
+      subject: `K3s config of ${n.role} ${n.name}: ${keys.join(", ")}`,
+      effect: `Plan ${plan} writes ${n.name}'s own ${K3S_DROPIN_PATH} and restarts K3s on it; K3s keeps the containers running, and a node that does not come back gets its previous drop-in again`,
+      nodes: [n.name],
+    });
+  }
+  out.push(...fail2banChange(fail2ban(a), fail2ban(b), b.nodes.filter((n) => existing.has(n.name)).map((n) => n.name)));
   const before = new Map(nodeLabels(a).map((e) => [e.node, e]));
   for (const e of nodeLabels(b)) {
     const was = before.get(e.node);
@@ -320,6 +336,40 @@ function rolloutChanges(base: PlanSide, head: PlanSide): PlannedChange[] {
     });
   }
   return out;
+}
+
+/** fail2ban's jail on every existing node (the host-fail2ban Plan), when its settings change. */
+function fail2banChange(a: Fail2ban, b: Fail2ban, nodes: string[]): PlannedChange[] {
+  if (nodes.length === 0) return [];
+  const plan = `Plan ${PLANS.fail2ban}`;
+  if (a.mode === "off" && b.mode === "off") return [];
+  if (a.mode === "on" && b.mode === "off") {
+    return [{ class: "node-rollout", action: "removed", subject: "fail2ban for sshd", effect: `${plan} removes ${JAIL_PATH} on one node at a time (${nodes.join(", ")}) and stops the fail2ban it installed; sshd and K3s are not restarted`, nodes }];
+  }
+  if (b.mode !== "on") return [];
+  const what = a.mode === "off" ? "" : settingsDelta(a.settings, b.settings);
+  if (a.mode === "on" && what === "") return [];
+  return [
+    {
+      class: "node-rollout",
+      action: a.mode === "off" ? "added" : "changed",
+      subject: a.mode === "off" ? "fail2ban for sshd" : `fail2ban for sshd: ${what}`,
+      effect: `${plan} ${a.mode === "off" ? "installs fail2ban and python3-systemd where missing, " : ""}writes ${JAIL_PATH} and restarts fail2ban on one node at a time (${nodes.join(", ")}); sshd and K3s are not restarted, and a node where fail2ban does not come back keeps its previous jail and stops the rollout`,
+      nodes,
+    },
+  ];
+}
+
+function settingsDelta(a: Record<string, unknown>, b: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(b).sort(cmp)) {
+    const x = a[k];
+    const y = b[k];
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    if (Array.isArray(x) && Array.isArray(y)) parts.push(`${k} ${diffList("", x as string[], y as string[]).map((d) => d.replace(/^([+-]) /, "$1")).join(" ")}`);
+    else parts.push(`${k} ${String(x)} -> ${String(y)}`);
+  }
+  return parts.join(", ");
 }
 
 function changedKeys(a: Record<string, K3sArgValue>, b: Record<string, K3sArgValue>): string[] {

@@ -63,6 +63,11 @@ export interface K3sConfig {
   agentBirth: Record<string, K3sArgValue>;
   /** The drop-in of each role, sorted keys: what the Plans write on running nodes. */
   dropIn: Record<Role, Record<string, K3sArgValue>>;
+  /**
+   * Keys one node gets on top of its role's drop-in, by node name (nodes with none are absent):
+   * what differs between nodes of a role, e.g. a server's etcd snapshot directory on its own volume.
+   */
+  perNode: ReadonlyMap<string, Record<string, K3sArgValue>>;
 }
 
 /**
@@ -92,7 +97,7 @@ export function splitK3sConfig(spec: ClusterSpec, derived: Record<string, K3sArg
       else dropIn[role][key] = value;
     }
   }
-  return { serverBirth: sortKeys(serverBirth), agentBirth: sortKeys(agentBirth), dropIn: { server: sortKeys(dropIn.server), agent: sortKeys(dropIn.agent) } };
+  return { serverBirth: sortKeys(serverBirth), agentBirth: sortKeys(agentBirth), dropIn: { server: sortKeys(dropIn.server), agent: sortKeys(dropIn.agent) }, perNode: new Map() };
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {

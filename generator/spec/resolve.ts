@@ -3,6 +3,7 @@
  * Pure; runs only on a schema-valid spec with defaults applied.
  */
 import { flagTableFor, isFlag } from "../k3s/flags.js";
+import { snapshotArgs, snapshotDir } from "./etcd-snapshots.js";
 import { splitK3sConfig, sortKeys, type K3sConfig } from "./k3s-config.js";
 import type { ClusterSpec, FlannelBackend, K3sArgValue, NodeSpec } from "./types.js";
 
@@ -35,6 +36,9 @@ export function placeholderSecrets(spec: ClusterSpec): BootstrapSecrets {
 
 export const placeholder = (name: string): string => `__SLIPWAY_SECRET_${name}__`;
 
+/** K3s keys whose value is a credential: never in cluster.yaml, which is committed. */
+export const CREDENTIAL_ARGS: ReadonlySet<string> = new Set(["etcd-s3-access-key", "etcd-s3-secret-key", "etcd-s3-session-token"]);
+
 /**
  * Keys Slipway derives from other fields: a user may not set them in k3s.args. The value says
  * which field to use instead.
@@ -58,6 +62,13 @@ export const RESERVED_ARGS: Readonly<Record<string, string>> = {
   "service-cidr": "spec.k3s.serviceCIDR",
   "default-local-storage-path": "spec.storage.localPath",
   "secrets-encryption": "spec.k3s.secretsEncryption",
+  "etcd-disable-snapshots": "spec.k3s.etcdSnapshots.enabled",
+  "etcd-snapshot-schedule-cron": "spec.k3s.etcdSnapshots.schedule",
+  "etcd-snapshot-retention": "spec.k3s.etcdSnapshots.retention",
+  "etcd-snapshot-dir": "spec.k3s.etcdSnapshots.onVolume (each server's snapshots on its own data volume)",
+  "etcd-s3": "spec.k3s.etcdSnapshots.s3",
+  "etcd-s3-config-secret": "spec.k3s.etcdSnapshots.s3.secret",
+  ...Object.fromEntries([...CREDENTIAL_ARGS].map((k) => [k, "a key of the SealedSecret that spec.k3s.etcdSnapshots.s3.secret names"])),
   ...Object.fromEntries(
     ["https-listen-port", "supervisor-port", "apiserver-port"].map((k) => [k, "joining nodes, the Plans and the host firewall reach the API on 6443"]),
   ),
@@ -155,6 +166,7 @@ export function resolve(spec: ClusterSpec): Resolved {
   if (s.network.cni === "cilium" && s.network.cilium.kubeProxyReplacement) derived["disable-kube-proxy"] = true;
   if (disable.size > 0) derived.disable = [...disable].sort();
   if (s.storage.localPath) derived["default-local-storage-path"] = s.storage.localPath;
+  Object.assign(derived, snapshotArgs(s.k3s.etcdSnapshots));
   const sans = tlsSans(spec);
   if (sans.length > 0) derived["tls-san"] = sans;
   // Not a birth key: the k3s-config-server Plan rolls it out, one server at a time.
@@ -167,6 +179,11 @@ export function resolve(spec: ClusterSpec): Resolved {
   // The registration address must be in the servers' certificate from their first start: joiners
   // verify it (tls-san additions at a restart are reported not to apply reliably, k3s-io/k3s#3369).
   if (s.k3s.registrationAddress) k3s.serverBirth = sortKeys({ ...k3s.serverBirth, "tls-san": [s.k3s.registrationAddress] });
+  // A Map: node names are user text ("constructor" is a valid one).
+  k3s.perNode = new Map(nodes.flatMap((n) => {
+    const dir = snapshotDir(s.k3s.etcdSnapshots, n);
+    return dir ? [[n.name, { "etcd-snapshot-dir": dir }] as const] : [];
+  }));
   // What the servers end up with: the user's own etcd-expose-metrics (k3s.args) overrides the derived one.
   const etcdMetrics = s.monitoring !== undefined && k3s.dropIn.server["etcd-expose-metrics"] === true;
 

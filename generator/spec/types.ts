@@ -30,6 +30,7 @@ export interface ClusterSpec {
       clusterCIDR: string;
       serviceCIDR: string;
       allowEvenServers: boolean;
+      etcdSnapshots: EtcdSnapshotsSpec;
     };
     nodes: NodeSpec[];
     network: {
@@ -57,7 +58,7 @@ export interface ClusterSpec {
       provider: "hetzner" | "contabo" | "digitalocean" | "aws" | "generic";
       ssh: { user: string; authorizedKeys: string[] };
       firewall: { enabled: boolean; sshFrom?: string[]; httpFrom?: string[]; apiFrom?: string[] };
-      hardening: { enabled: boolean; blockSmtp: boolean };
+      hardening: { enabled: boolean; blockSmtp: boolean; fail2ban: Fail2banSpec };
     };
     monitoring?: { version: string; prometheusVolume?: string; alertmanagerVolume?: string; nodeAlerts: NodeAlertsSpec; values: HelmValues };
     certManager?: CertManagerSpec;
@@ -86,6 +87,24 @@ export interface CertManagerSpec {
     cloudflare?: { dnsZones: string[]; secretName: string; secretKey: string };
   };
   values: HelmValues;
+}
+
+/** k3s.etcdSnapshots: K3s's scheduled etcd snapshots on the servers. */
+export interface EtcdSnapshotsSpec {
+  enabled: boolean;
+  schedule: string;
+  retention: number;
+  onVolume: boolean;
+  s3?: { secret: string };
+}
+
+/** hosts.hardening.fail2ban: fail2ban for sshd, rolled out by a Plan. */
+export interface Fail2banSpec {
+  enabled: boolean;
+  maxRetry: number;
+  findTime: string;
+  banTime: string;
+  ignoreFrom: string[];
 }
 
 export interface NodeSpec {

@@ -40,6 +40,13 @@ const EDITS: Record<string, Edit> = {
     if (rows.length > 0) (doc.getIn(["spec", "network", "policies"]) as { add(v: unknown): void }).add(row);
     else doc.setIn(["spec", "network", "policies"], doc.createNode([row.toJSON()]));
   },
+  // Backups and fail2ban (issue 12): both reach running nodes through Plans only.
+  "changing the etcd snapshot schedule, retention and S3 target": (doc) =>
+    doc.setIn(["spec", "k3s", "etcdSnapshots"], doc.createNode({ schedule: "0 */6 * * *", retention: 20, onVolume: false, s3: { secret: "etcd-s3" } })),
+  "tightening fail2ban and admitting an SSH network": (doc) => {
+    doc.setIn(["spec", "hosts", "hardening", "fail2ban"], doc.createNode({ maxRetry: 3, banTime: "1d", ignoreFrom: ["192.0.2.0/24"] }));
+    doc.setIn(["spec", "hosts", "firewall", "sshFrom"], doc.createNode(["198.51.100.0/24"]));
+  },
   "changing an existing node's label": (doc) => {
     const nodes = doc.getIn(["spec", "nodes"]) as { items: { setIn(path: unknown[], v: unknown): void }[] };
     nodes.items[nodes.items.length - 1]!.setIn(["labels", "slipway.dev/edited"], "yes");
@@ -79,18 +86,21 @@ describe.each(EXAMPLES)("example %s: user-data stays a birth certificate", (name
     const r = await renderText(name, text);
     const plans = r.files.filter((f) => f.path.startsWith("rendered/manifests/node-rollout/plan-")).flatMap((f) => yamlObjects(f.text));
     expect(plans.map((p) => (p.metadata as { name: string }).name).sort()).toEqual(
-      r.resolved!.agents.length > 0 ? ["k3s-agent", "k3s-config-agent", "k3s-config-server", "k3s-server", "node-labels"] : ["k3s-config-server", "k3s-server", "node-labels"],
+      r.resolved!.agents.length > 0 ? ["host-fail2ban", "k3s-agent", "k3s-config-agent", "k3s-config-server", "k3s-server", "node-labels"] : ["host-fail2ban", "k3s-config-server", "k3s-server", "node-labels"],
     );
     const { table } = flagTableFor(r.spec!.spec.k3s.version);
     for (const p of plans) {
       const spec = p.spec as { concurrency: number; upgrade: { args?: string[]; envs?: { name: string; value: string }[] } };
       expect(spec.concurrency, String((p.metadata as { name: string }).name)).toBeGreaterThan(0);
-      const dropIn = spec.upgrade.envs?.find((e) => e.name === "SLIPWAY_DROPIN");
-      if (!dropIn) continue;
+      // The role's drop-in, and each node's own where it holds more (SLIPWAY_DROPIN_<NODE>).
+      const dropIns = spec.upgrade.envs?.filter((e) => e.name === "SLIPWAY_DROPIN" || e.name.startsWith("SLIPWAY_DROPIN_")) ?? [];
+      if (dropIns.length === 0) continue;
       const role = spec.upgrade.args![2] === "k3s" ? "server" : "agent";
       expect(spec.upgrade.args![1]).toBe(K3S_DROPIN_PATH);
-      const keys = Object.keys((parseDocument(Buffer.from(dropIn.value, "base64").toString("utf8")).toJS() ?? {}) as Record<string, unknown>);
-      for (const k of keys) expect(isFlag(table, role, k), `${name}: ${k} in the ${role} drop-in`).toBe(true);
+      for (const dropIn of dropIns) {
+        const keys = Object.keys((parseDocument(Buffer.from(dropIn.value, "base64").toString("utf8")).toJS() ?? {}) as Record<string, unknown>);
+        for (const k of keys) expect(isFlag(table, role, k), `${name}: ${k} in the ${role} drop-in ${dropIn.name}`).toBe(true);
+      }
     }
   });
 });

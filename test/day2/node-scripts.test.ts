@@ -262,8 +262,142 @@ exit 1
   });
 });
 
+describe.each(SHELLS)("apply-dropin.sh with a node's own drop-in under %s", (_label, shell) => {
+  // Seed 004: the lone server keeps its etcd snapshots on its volume, so its drop-in holds more.
+  const upgrade = plan("hetzner-single", "k3s-config-server");
+  const decode = (name: string) => Buffer.from(upgrade.envs.find((e) => e.name === name)!.value, "base64").toString("utf8");
+
+  it("writes SLIPWAY_DROPIN_<NODE> on that node and the role's drop-in on any other", () => {
+    expect(decode("SLIPWAY_DROPIN_COSMOS_1")).toContain("etcd-snapshot-dir: /data/k3s-etcd-snapshots\n");
+    expect(decode("SLIPWAY_DROPIN")).not.toContain("etcd-snapshot-dir");
+    for (const [node, expected] of [["cosmos-1", "SLIPWAY_DROPIN_COSMOS_1"], ["cosmos-2", "SLIPWAY_DROPIN"]] as const) {
+      const root = fresh("own-dropin");
+      const systemctl = recorder(root, "systemctl", join(root, "systemctl.log"));
+      const r = runPlanScript(shell, upgrade, root, { SLIPWAY_SYSTEMCTL: systemctl, SLIPWAY_SETTLE: "0", SYSTEM_UPGRADE_NODE_NAME: node });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(root, "etc/rancher/k3s/config.yaml.d/50-slipway.yaml"), "utf8")).toBe(decode(expected));
+    }
+  });
+});
+
+describe.each(SHELLS)("fail2ban.sh under %s", (_label, shell) => {
+  const upgrade = plan("mcpdeploy", "host-fail2ban");
+  const jail = Buffer.from(upgrade.envs.find((e) => e.name === "SLIPWAY_JAIL")!.value, "base64").toString("utf8");
+  const JAIL = "etc/fail2ban/jail.d/slipway.conf";
+
+  /**
+   * A stand-in for the host's commands (dpkg-query, apt-get, systemctl, fail2ban-client) over a
+   * state dir: installed-<package>, active; fail2ban-client fails while the jail holds `refuse`.
+   */
+  function setup(opts: { os?: string; installed?: string[]; active?: boolean; jail?: string; marker?: boolean; refuse?: string } = {}) {
+    const root = fresh("f2b");
+    const state = join(root, "state");
+    mkdirSync(join(root, "etc"), { recursive: true });
+    mkdirSync(state);
+    writeFileSync(join(root, "etc/os-release"), `PRETTY_NAME="x"\nID=${opts.os ?? "debian"}\nVERSION_ID="12"\n`);
+    for (const p of opts.installed ?? []) writeFileSync(join(state, `installed-${p}`), "");
+    if (opts.active) writeFileSync(join(state, "active"), "");
+    if (opts.jail !== undefined) {
+      mkdirSync(join(root, "etc/fail2ban/jail.d"), { recursive: true });
+      writeFileSync(join(root, JAIL), opts.jail);
+    }
+    if (opts.marker) {
+      mkdirSync(join(root, "var/lib/slipway"), { recursive: true });
+      writeFileSync(join(root, "var/lib/slipway/fail2ban-installed"), "");
+    }
+    const log = join(root, "host.log");
+    const host = recorder(
+      root,
+      "host",
+      log,
+      [
+        `state='${state}'`,
+        'for last; do :; done',
+        'case "$1" in',
+        `  dpkg-query) [ -f "$state/installed-$last" ] && printf 'install ok installed'; exit 0 ;;`,
+        `  apt-get) [ -f '${join(root, JAIL)}' ] && echo "jail present at $*" >> '${log}'; case "$*" in *install*) for p in "$@"; do case "$p" in -*|install|apt-get) ;; *) : > "$state/installed-$p" ;; esac; done ;; esac; exit 0 ;;`,
+        '  systemctl) case "$2" in restart) : > "$state/active" ;; is-active) [ -f "$state/active" ] || exit 3 ;; disable) rm -f "$state/active" ;; esac; exit 0 ;;',
+        `  fail2ban-client) ${opts.refuse ? `grep -q '${opts.refuse}' '${join(root, JAIL)}' && exit 255;` : ""} exit 0 ;;`,
+        "esac",
+      ].join("\n"),
+    );
+    const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+    const go = (mode = "on") => runPlanScript(shell, { ...upgrade, args: upgrade.args.map((a) => (a === "on" ? mode : a)) }, root, { SLIPWAY_HOST: host, SLIPWAY_WAIT: "2" });
+    return { root, calls, go };
+  }
+
+  it("a fresh node: the jail goes in first, then fail2ban and python3-systemd are installed, enabled and restarted", () => {
+    expect(upgrade.args).toEqual(["/host", "on", "/etc/fail2ban/jail.d/slipway.conf", "fail2ban python3-systemd"]);
+    const { root, calls, go } = setup();
+    const r = go();
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(root, JAIL), "utf8")).toBe(jail);
+    expect(statSync(join(root, JAIL)).mode & 0o777).toBe(0o644);
+    expect(readdirSync(join(root, "etc/fail2ban/jail.d"))).toEqual(["slipway.conf"]);
+    expect(existsSync(join(root, "var/lib/slipway/fail2ban-installed"))).toBe(true);
+    const c = calls().filter((l) => !l.startsWith("dpkg-query"));
+    expect(c).toEqual([
+      "apt-get -q -o DPkg::Lock::Timeout=600 update",
+      "jail present at apt-get -q -o DPkg::Lock::Timeout=600 update",
+      "apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends fail2ban python3-systemd",
+      "jail present at apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends fail2ban python3-systemd",
+      "systemctl enable fail2ban.service",
+      "systemctl restart fail2ban.service",
+      "fail2ban-client status sshd",
+    ]);
+    const before = calls().filter((l) => /restart|apt-get/.test(l)).length;
+    const again = go();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain("is up to date and fail2ban runs; nothing restarted");
+    expect(calls().filter((l) => /restart|apt-get/.test(l))).toHaveLength(before);
+  });
+
+  it("a changed jail on a node that has the packages: no apt, one restart", () => {
+    const { root, calls, go } = setup({ installed: ["fail2ban", "python3-systemd"], active: true, jail: "[sshd]\nbantime = 10m\n" });
+    const r = go();
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(root, JAIL), "utf8")).toBe(jail);
+    expect(calls().filter((l) => l.startsWith("apt-get"))).toEqual([]);
+    expect(calls()).toContain("systemctl restart fail2ban.service");
+    // fail2ban was there before Slipway: switching it off later must not stop it.
+    expect(existsSync(join(root, "var/lib/slipway/fail2ban-installed"))).toBe(false);
+  });
+
+  it("fail2ban that does not come up with the new jail gets the previous one again, and the Job fails", () => {
+    const { root, go } = setup({ installed: ["fail2ban", "python3-systemd"], active: true, jail: "[sshd]\nbantime = 10m\n", refuse: "ignoreself" });
+    const r = go();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("fail2ban did not come up with the new /etc/fail2ban/jail.d/slipway.conf; restoring the previous one");
+    expect(readFileSync(join(root, JAIL), "utf8")).toBe("[sshd]\nbantime = 10m\n");
+    expect(readdirSync(join(root, "etc/fail2ban/jail.d"))).toEqual(["slipway.conf"]);
+  });
+
+  it("off: removes Slipway's jail; stops fail2ban only where Slipway installed it", () => {
+    const ours = setup({ installed: ["fail2ban"], active: true, jail, marker: true });
+    expect(ours.go("off").status).toBe(0);
+    expect(existsSync(join(ours.root, JAIL))).toBe(false);
+    expect(existsSync(join(ours.root, "var/lib/slipway/fail2ban-installed"))).toBe(false);
+    expect(ours.calls()).toContain("systemctl disable --now fail2ban.service");
+    const theirs = setup({ installed: ["fail2ban"], active: true, jail });
+    expect(theirs.go("off").status).toBe(0);
+    expect(theirs.calls()).not.toContain("systemctl disable --now fail2ban.service");
+    expect(theirs.calls()).toContain("systemctl restart fail2ban.service");
+    const none = setup();
+    const r = none.go("off");
+    expect(r.status).toBe(0);
+    expect(none.calls()).toEqual([]);
+  });
+
+  it("a node without apt is refused with the reason", () => {
+    const { go } = setup({ os: "alpine" });
+    const r = go();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("fail2ban is installed with apt (Debian, Ubuntu); this node runs 'alpine'");
+  });
+});
+
 describe("the node scripts pass shellcheck", () => {
-  it.each(["manifests/node-rollout/apply-dropin.sh", "manifests/node-rollout/node-labels.sh", "manifests/node-rollout/storage-dirs.sh", "manifests/host-firewall/host-firewall.sh"])("%s", (path) => {
+  it.each(["manifests/node-rollout/apply-dropin.sh", "manifests/node-rollout/node-labels.sh", "manifests/node-rollout/storage-dirs.sh", "manifests/node-rollout/fail2ban.sh", "manifests/host-firewall/host-firewall.sh"])("%s", (path) => {
     if (!hasTool("shellcheck")) return warnSkip(`shellcheck of ${path}`, "shellcheck");
     const r = spawnSync("shellcheck", ["-s", "sh", join(ROOT, "templates", path)], { encoding: "utf8" });
     expect(r.stdout).toBe("");

@@ -4,6 +4,7 @@ import { appSources, uniqueAppNames } from "./apps.js";
 import { ambientNamespacesNeedIstio, dnsProbeReachesTheNode, ingressSettingsMatch } from "./ingress.js";
 import { ciliumApiserverLb } from "./cilium.js";
 import { DNS_RULES } from "./dns.js";
+import { s3SecretAlone, snapshotDirsOwn, snapshotsNeedEmbeddedEtcd } from "./etcd-snapshots.js";
 import { forceGvisorNeedsGvisor, gvisorNodes } from "./gvisor.js";
 import { firewallSettings } from "./host.js";
 import { birthSettingsUnchanged, encryptedOverlay, etcdOnPrivateNetwork } from "./birth-settings.js";
@@ -34,6 +35,9 @@ export const RULES: readonly Rule[] = [
   knownK3sArgs,
   k3sArgValueShapes,
   k3sFlagTableVersion,
+  snapshotsNeedEmbeddedEtcd,
+  s3SecretAlone,
+  snapshotDirsOwn,
   appSources,
   uniqueAppNames,
   ingressSettingsMatch,

@@ -1,6 +1,6 @@
 /** k3s.args must not set what Slipway derives, and must not contradict it. */
 import type { Diagnostic } from "../../diagnostics.js";
-import { RESERVED_ARGS, UNSUPPORTED_ARGS } from "../resolve.js";
+import { CREDENTIAL_ARGS, RESERVED_ARGS, UNSUPPORTED_ARGS } from "../resolve.js";
 import { argMaps } from "./k3s-arg-flags.js";
 import type { Rule } from "./context.js";
 
@@ -13,8 +13,21 @@ export const reservedK3sArgs: Rule = ({ spec, problem }) => {
       const at = ["spec", "k3s", field, key];
       const conflict = contradiction(key, args[key], spec);
       if (conflict) out.push(problem("SW-K3S-ARG-CONFLICT", at, conflict.message, conflict.hint, { key: true }));
-      else if (UNSUPPORTED_ARGS.has(key)) out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is not supported by Slipway`, `Remove it: ${where}.`, { key: true }));
-      else out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is set by Slipway`, `Remove it and use ${where}; Slipway writes it identically on every server.`, { key: true }));
+      else if (CREDENTIAL_ARGS.has(key)) {
+        out.push(
+          problem(
+            "SW-K3S-ARG-SECRET",
+            at,
+            `k3s.${field}.${key} is a credential, and cluster.yaml is committed (and would reach every server's config in the tree)`,
+            `Remove it: set spec.k3s.etcdSnapshots.s3 and put ${key} into the Secret it names, sealed with \`slipway seal\` (README: Backups and restore). Rotate the credential if it was pushed.`,
+            { key: true },
+          ),
+        );
+      } else if (UNSUPPORTED_ARGS.has(key)) out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is not supported by Slipway`, `Remove it: ${where}.`, { key: true }));
+      else {
+        const how = key === "etcd-snapshot-dir" ? "Slipway writes each server's own" : "Slipway writes it identically on every server";
+        out.push(problem("SW-K3S-ARG-RESERVED", at, `k3s.${field}.${key} is set by Slipway`, `Remove it and use ${where}; ${how}.`, { key: true }));
+      }
     }
   }
   return out;

@@ -8,6 +8,9 @@
 #   SERVICE  k3s or k3s-agent
 # Environment:
 #   SLIPWAY_DROPIN     the drop-in's content, base64
+#   SLIPWAY_DROPIN_<NODE>  this node's own drop-in instead (<NODE>: SYSTEM_UPGRADE_NODE_NAME
+#                      upper-cased, - as _), when it holds more than its role's (its etcd snapshot
+#                      directory on its own volume)
 #   SLIPWAY_SYSTEMCTL  how to reach the host's systemd (default: chroot ROOT systemctl)
 #
 # K3s reads its config only when it starts. When K3s does not come back with the new drop-in, the
@@ -32,7 +35,13 @@ mkdir -p "$dir"
 new=$(mktemp "$dir/.50-slipway.XXXXXX")
 old="$dir/.50-slipway.previous"
 trap 'rm -f "$new"' EXIT
-printf '%s' "$SLIPWAY_DROPIN" | base64 -d > "$new"
+content=$SLIPWAY_DROPIN
+var=$(printf '%s' "${SYSTEM_UPGRADE_NODE_NAME:-}" | tr 'a-z-' 'A-Z_')
+case "$var" in
+  '' | *[!A-Z0-9_]*) ;;
+  *) eval "own=\${SLIPWAY_DROPIN_$var:-}"; if [ -n "$own" ]; then content=$own; fi ;;
+esac
+printf '%s' "$content" | base64 -d > "$new"
 if [ -f "$target" ] && cmp -s "$new" "$target"; then
   echo "slipway: $file is up to date; $service not restarted"
   exit 0
