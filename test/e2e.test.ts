@@ -118,7 +118,8 @@ describe("validate", () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as { valid: boolean; diagnostics: { code: string; path: string; line: number }[] };
     expect(j.valid).toBe(false);
-    expect(j.diagnostics[0]).toMatchObject({ code: "SW-SCHEMA-FORMAT", path: "metadata.name", line: 7 });
+    const line = readFileSync(join(dir, "cluster.yaml"), "utf8").split("\n").findIndex((l) => l.includes("name: Talent_Mesh")) + 1;
+    expect(j.diagnostics[0]).toMatchObject({ code: "SW-SCHEMA-FORMAT", path: "metadata.name", line });
   });
 
   it("a missing spec is a clear error (exit 1)", () => {

@@ -131,7 +131,11 @@ describe("slipway plan classifies every change", () => {
     edit("version: v1.36.3+k3s1", "version: v1.36.2+k3s1");
     const down = slipway(["plan", "--base", "main"], { cwd: work.dir });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/cluster\.yaml:14:14: error SW-K3S-DOWNGRADE spec\.k3s\.version: K3s v1\.36\.2\+k3s1 is older than v1\.36\.3\+k3s1, which main runs/);
+    // At the version's own line and column, wherever the example puts it.
+    const text = readFileSync(join(work.dir, "cluster.yaml"), "utf8").split("\n");
+    const line = text.findIndex((l) => l.includes("version: v1.36.2+k3s1")) + 1;
+    const col = text[line - 1]!.indexOf("v1.36.2") + 1;
+    expect(down.stderr).toContain(`cluster.yaml:${line}:${col}: error SW-K3S-DOWNGRADE spec.k3s.version: K3s v1.36.2+k3s1 is older than v1.36.3+k3s1, which main runs`);
     edit("version: v1.36.2+k3s1", "version: v1.38.0+k3s1");
     const skip = slipway(["plan", "--base", "main"], { cwd: work.dir });
     expect(skip.code).toBe(1);
