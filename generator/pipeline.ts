@@ -5,7 +5,7 @@
 import { dirname, join } from "node:path";
 import { hasErrors, sortDiagnostics, warning, type Diagnostic } from "./diagnostics.js";
 import { scanSecretLeaks, type LeakContext } from "./check/secret-leak.js";
-import { checkTree, type ParsedObject } from "./check/tree.js";
+import { checkTree, type ParsedObject, type StrictTreeCheck } from "./check/tree.js";
 import { CERTIFICATE_FILE } from "./secrets/key-store.js";
 import { loadRepoInputs } from "./secrets/repo-inputs.js";
 import { planCluster } from "./plan/plan.js";
@@ -56,6 +56,8 @@ export interface RenderResult extends SpecResult {
   plan?: Plan;
   files?: RenderedFile[];
   objects?: ParsedObject[];
+  /** The tree check of `files` (its `objects` are the above), for `check` to report without running it again. */
+  tree?: StrictTreeCheck;
   /** The repository inputs the tree was made from (certificate, SealedSecrets). */
   repo?: RepoInputs;
 }
@@ -121,5 +123,5 @@ async function renderValidated(s: SpecResult, secrets: BootstrapSecrets | undefi
   });
   const tokens = s.loaded && s.spec ? cloudflareTokenProblems(s.spec, s.loaded, repo) : [];
   const diagnostics = sortDiagnostics([...s.diagnostics, ...notes, ...tokens, ...checked.diagnostics, ...leaked]);
-  return { ...s, resolved, plan, files, objects: checked.objects, repo, diagnostics };
+  return { ...s, resolved, plan, files, objects: checked.objects, tree: checked, repo, diagnostics };
 }

@@ -64,3 +64,26 @@ it("keeps files it did not generate and removes stale generated ones", () => {
   expect(readFileSync(join(work.dir, "rendered/notes/README.md"), "utf8")).toBe("my notes\n");
   expect(readdirSync(work.dir).filter((f) => f.startsWith(".slipway"))).toEqual([]);
 });
+
+it("links an unchanged file from the committed tree instead of writing it; a changed or edited one is written anew", () => {
+  const { chmodSync, statSync } = require("node:fs") as typeof import("node:fs");
+  const path = (p: string) => join(work.dir, p);
+  const unchanged = statSync(path("rendered/apps/root.yaml"));
+  const chmodded = "rendered/apps/project.yaml";
+  chmodSync(path(chmodded), 0o600);
+  const edited = "bootstrap/node-2.yaml";
+  writeFileSync(path(edited), `${readFileSync(path(edited), "utf8")}# my edit\n`);
+  const before = readTree(work.dir);
+  edit("version: 5.4.0", "version: 5.4.1");
+  expect(slipway(["render"], { cwd: work.dir }).code).toBe(0);
+  // The same inode, so the same bytes and modification time, and no second name left behind.
+  const after = statSync(path("rendered/apps/root.yaml"));
+  expect([after.ino, after.mtimeMs, after.nlink]).toEqual([unchanged.ino, unchanged.mtimeMs, 1]);
+  // A file whose mode or bytes differ from what render writes is written, with render's mode.
+  expect(statSync(path(chmodded)).mode & 0o777).toBe(0o644 & ~process.umask());
+  expect(readFileSync(path(edited), "utf8")).not.toContain("# my edit");
+  expect(readFileSync(path("rendered/apps/minio.yaml"), "utf8")).toContain("5.4.1");
+  // Every other file holds what it held.
+  const now = readTree(work.dir);
+  for (const [p, text] of before) if (p !== edited && p !== "rendered/apps/minio.yaml") expect(now.get(p), p).toBe(text);
+});

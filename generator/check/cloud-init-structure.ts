@@ -16,7 +16,21 @@ export interface CloudInitCheck {
   manifests: { path: string; content: string }[];
 }
 
+/**
+ * The structure check of one user-data text. The tree check and the size gate both need it for
+ * every node, so each text is parsed once a run (callers only read the result).
+ */
 export function checkCloudInitStructure(file: string, text: string): CloudInitCheck {
+  let byText = checked.get(file);
+  if (!byText) checked.set(file, (byText = new Map()));
+  let result = byText.get(text);
+  if (!result) byText.set(text, (result = checkOnce(file, text)));
+  return result;
+}
+
+const checked = new Map<string, Map<string, CloudInitCheck>>();
+
+function checkOnce(file: string, text: string): CloudInitCheck {
   const diagnostics: Diagnostic[] = [];
   const manifests: { path: string; content: string }[] = [];
   const bad = (message: string) => diagnostics.push(error("SW-RENDER-CLOUD-INIT", message, { file }));

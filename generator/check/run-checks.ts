@@ -35,6 +35,13 @@ export interface TreeUnderCheck {
    * says for a tree without a spec. The embedded gate uses the schema set nearest it.
    */
   kubernetesVersion: string;
+  /**
+   * Whether the tree has a rendered/ folder, when known without looking under `root` (a fresh
+   * render's temporary copy is written only when a gate runs an external program on it).
+   */
+  hasRendered?: boolean;
+  /** {@link checkTree} of exactly these files, gitops path and version, when it already ran (`render`'s own). */
+  structure?: StrictTreeCheck;
 }
 
 /** How the gates run. */
@@ -68,7 +75,7 @@ interface GateResult extends GateRun {
 
 /** Run every gate on the tree. */
 export async function runGates(tree: TreeUnderCheck, opts: GateOptions): Promise<GateReport> {
-  const structure = await checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion);
+  const structure = tree.structure ?? (await checkTree(tree.files, tree.gitopsPath, tree.kubernetesVersion));
   const results: [string, GateResult][] = [
     ...Object.entries(treeGates(tree, structure)),
     ["kubeconform", await kubeconformGate(tree, structure.objects, opts)],
@@ -142,7 +149,7 @@ function displayTreePath(tree: TreeUnderCheck, path: string): string {
  * embedded gate, so a location it cannot reach makes it skipped, never failed.
  */
 async function kubeconformGate(tree: TreeUnderCheck, objects: readonly ParsedObject[], opts: GateOptions): Promise<GateResult> {
-  if (!existsSync(join(tree.root, "rendered"))) return { findings: [], checked: [], skipped: "the tree has no rendered/" };
+  if (!(tree.hasRendered ?? existsSync(join(tree.root, "rendered")))) return { findings: [], checked: [], skipped: "the tree has no rendered/" };
   if (!opts.kubeconform) {
     const why = "kubeconform not found on PATH";
     return {
@@ -169,7 +176,8 @@ async function kubeconformGate(tree: TreeUnderCheck, objects: readonly ParsedObj
 
 /** cloud-init's schema on every node's user-data: in process, else `cloud-init schema` (cloud-init-gate.ts). */
 async function cloudInitSchemaGate(tree: TreeUnderCheck, opts: GateOptions): Promise<GateResult> {
-  const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => ({ file: join(tree.root, f.path), text: f.text, display: tree.display(f.path) }));
+  // `file` is read only when `cloud-init schema` runs on it: only then must the tree be on disk.
+  const nodes = tree.files.filter((f) => f.kind === "cloud-init").map((f) => ({ get file() { return join(tree.root, f.path); }, text: f.text, display: tree.display(f.path) }));
   if (nodes.length === 0) return { findings: [], checked: [], skipped: "the tree has no user-data" };
   const result = await runCloudInitGate(nodes, { binary: opts.cloudInit, schemaFile: opts.cloudInitSchema });
   const skip = result.checked.length === 0 ? result.findings.find((f) => f.code === "SW-CHECK-SKIPPED") : undefined;

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings for a short run (v8-tuning.ts), before the modules below are evaluated.
+import "./v8-start.js";
 import { main } from "./program.js";
 
 // `slipway diff | head` closes the pipe early: that is the reader's choice, not an error.

@@ -134,13 +134,31 @@ async function checkSpec(spec: string | undefined, outOpt: string | undefined, p
   }
 
   const stale = staleTreeFindings(outDir, r.files, display);
-  const tmp = mkdtempSync(join(tmpdir(), "slipway-check-"));
+  // The fresh render goes to disk only for a gate that runs an external program on it (kubeconform,
+  // `cloud-init schema`): writing a 100-node tree cost more than most gates.
+  const files = r.files;
+  let tmp: string | undefined;
+  const tree: TreeUnderCheck = {
+    get root(): string {
+      if (tmp === undefined) {
+        tmp = mkdtempSync(join(tmpdir(), "slipway-check-"));
+        writeTree(tmp, files);
+      }
+      return tmp;
+    },
+    files,
+    gitopsPath: r.resolved.spec.spec.gitops.path,
+    display,
+    kubernetesVersion,
+    hasRendered: files.some((f) => f.path.startsWith("rendered/")),
+    // render checked these very files; with another --kubernetes-version the objects are checked again.
+    ...(kubernetesVersion === r.resolved.spec.spec.k3s.version ? { structure: r.tree } : {}),
+  };
   try {
-    writeTree(tmp, r.files);
-    const report = await runGates({ root: tmp, files: r.files, gitopsPath: r.resolved.spec.spec.gitops.path, display, kubernetesVersion }, options);
+    const report = await runGates(tree, options);
     return { findings: [...specFindings, ...stale, ...report.findings], runs: { ...runs, ...report.runs } };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
 }
 

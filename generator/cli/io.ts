@@ -1,13 +1,22 @@
 /** The CLI's access to the process: output streams and the spec path default. */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError, type Diagnostic } from "../diagnostics.js";
 import { diagnosticsJson, formatDiagnostic, summary } from "./print.js";
+import { expectLongRun } from "./v8-tuning.js";
 
 export const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 export const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : `${s}\n`);
 
+/** The spec a command works on. Its size tells the V8 settings whether this will be a long run (v8-tuning.ts). */
 export function specPath(arg: string | undefined): string {
-  return resolve(arg ?? "cluster.yaml");
+  const file = resolve(arg ?? "cluster.yaml");
+  try {
+    expectLongRun(statSync(file).size);
+  } catch {
+    // No such file, or not readable: the command reports it.
+  }
+  return file;
 }
 
 export type Format = "text" | "json";

@@ -10,11 +10,14 @@ import { takeExitCode } from "./result.js";
 export const VERSION = "0.1.0";
 
 /**
- * The commands to register for these arguments: only the one invoked when the first argument names
- * a command (the common case, and the fast path for `render`), else all of them, so help, "did you
- * mean" and unknown-command errors see the whole list.
+ * The commands to register for these arguments: none for `--version` alone, only the one invoked
+ * when the first argument names a command (the common case, and the fast path for `render`), else
+ * all of them, so help, "did you mean" and unknown-command errors see the whole list.
  */
 export function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  // `slipway --version` alone needs no command: loading them all (and the pipeline they import)
+  // was most of its time.
+  if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V")) return [];
   const first = argv.slice(2).find((a) => !a.startsWith("-"));
   const wantsHelp = argv.slice(2).some((a) => a === "--help" || a === "-h") && argv.slice(2).indexOf(first ?? "") !== 0;
   const only = COMMANDS.filter((c) => c.name === first);

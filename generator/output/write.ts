@@ -4,8 +4,8 @@
  * sealing certificate) are carried over, then each folder is swapped in with two renames. A
  * failed or killed run leaves the old tree; an interrupted swap is repaired on the next run.
  */
-import { closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { isGenerated } from "../generated-marker.js";
 import { listFiles } from "../render/templates.js";
 import type { RenderedFile } from "../render/render.js";
@@ -20,8 +20,9 @@ export function writeTree(outDir: string, files: readonly RenderedFile[]): { wri
   for (const top of tops) repairInterruptedSwap(join(outDir, top));
   const staging = mkdtempSync(join(outDir, ".slipway-staging-"));
   const removed: string[] = [];
+  const dirs = new Set<string>();
   try {
-    for (const f of files) writeStaged(join(staging, f.path), f.text);
+    for (const f of files) stage(join(staging, f.path), join(outDir, f.path), f.text, dirs);
     const slow = Number(process.env.SLIPWAY_TEST_PAUSE_BEFORE_SWAP_MS ?? 0);
     if (slow > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow);
     const wanted = new Set(files.map((f) => f.path));
@@ -57,13 +58,66 @@ function repairInterruptedSwap(target: string): void {
   else renameSync(old, target);
 }
 
-function ensureDir(path: string): string {
-  mkdirSync(dirname(path), { recursive: true });
+function ensureDir(path: string, made?: Set<string>): string {
+  const dir = dirname(path);
+  if (made?.has(dir)) return path;
+  mkdirSync(dir, { recursive: true });
+  made?.add(dir);
   return path;
 }
+
+/** The mode {@link stage} gives a file it writes: 0644 narrowed by the umask, as open(2) does. */
+const STAGED_MODE = 0o644;
+
+/**
+ * One file of the staging tree. A file whose committed copy already holds these bytes, with the
+ * mode a fresh write would give it, is hard-linked from there instead of written: creating files
+ * was most of a render's write on a large tree, and a link costs a fraction of it. The swap and
+ * its atomicity are unchanged (the old tree's name goes, the inode stays with the new tree), and
+ * an unchanged file keeps its modification time. Any doubt (no such file, other bytes or mode, a
+ * file system without hard links) writes the file.
+ */
+function stage(path: string, committed: string, text: string, made: Set<string>): void {
+  ensureDir(path, made);
+  if (sameFile(committed, text)) {
+    try {
+      linkSync(committed, path);
+      return;
+    } catch {
+      // e.g. EXDEV, EPERM, EMLINK: write it instead.
+    }
+  }
+  writeStaged(path, text);
+}
+
+function sameFile(path: string, text: string): boolean {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return false;
+  }
+  const mask = umask();
+  if (mask === undefined || !st.isFile() || st.nlink !== 1 || (st.mode & 0o7777) !== (STAGED_MODE & ~mask) || st.size !== Buffer.byteLength(text)) return false;
+  return readFileSync(path).equals(Buffer.from(text));
+}
+
+/** The process's umask (set back at once); undefined where it cannot be read (a worker thread). */
+function umask(): number | undefined {
+  if (cachedUmask === null) {
+    try {
+      cachedUmask = process.umask(0);
+      process.umask(cachedUmask);
+    } catch {
+      cachedUmask = undefined;
+    }
+  }
+  return cachedUmask;
+}
+let cachedUmask: number | undefined | null = null;
 
 // No fsync per file: the tree is swapped in by rename, which is what makes a killed run harmless;
 // fsyncing ~50 files cost more than the whole render (a power cut is what git is for).
 function writeStaged(path: string, text: string): void {
-  writeFileSync(ensureDir(path), text, { mode: 0o644 });
+  writeFileSync(path, text, { mode: STAGED_MODE });
 }

@@ -49,6 +49,10 @@ export function factsOfTree(source: string, versionText: string | undefined, use
   const version = versionText?.split("\n").find((l) => /^v1\.[0-9]+\.[0-9]+\+k3s[0-9]+$/.test(l));
   const facts: BirthFacts = { source, ...(version ? { k3sVersion: version } : {}) };
   for (const text of userData) {
+    // Only a server's birth config carries cluster-cidr: a user-data that never spells it out is an
+    // agent's, and is not parsed (parsing every node's user-data was most of `validate` on a
+    // 100-node tree). A hand-edited file that escapes the key (`"cluster\x2dcidr"`) is not looked for.
+    if (!text.includes("cluster-cidr")) continue;
     const config = birthConfigOf(text, configPath);
     if (!config || !("cluster-cidr" in config)) continue;
     facts.critical ??= pickCritical(config);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasTool, tempDir } from "../support/cli.js";
 import { cloudInit, expectExternalChecksPass, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
+import { rulesetFor } from "../support/firewall.js";
 
 const KEY = '      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyKeyForHetzner ops@example"]';
 const NODES = [
@@ -61,9 +62,7 @@ function sshdCheck(dropin: string): string | null {
 function clusterRules(r: Awaited<ReturnType<typeof renderOk>>, node: string): string {
   const [cm] = objectsOf(r, "rendered/manifests/host-firewall/configmap.yaml");
   const data = (cm!.data ?? {}) as Record<string, string>;
-  const text = data[`${node}.nft`];
-  if (text === undefined) throw new Error(`no ruleset for ${node}; have: ${Object.keys(data).join(", ")}`);
-  return text;
+  return rulesetFor(data, node);
 }
 
 describe("host firewall", () => {
@@ -116,8 +115,14 @@ describe("host firewall", () => {
     expect(text).toContain("fib daddr type local meta l4proto { tcp, udp } th dport 30000-32767 jump cluster_sources");
     const nft = nftCheck(text);
     if (nft !== null) expect(nft).toBe("");
-    // Every node has its own; the DaemonSet that applies them has no API access and runs everywhere.
-    expect(clusterRules(r, "a1")).toContain("of a1.");
+    // Every node is mapped to its ruleset; nodes whose rulesets are the same share one copy (the
+    // ConfigMap grows with the node count, not its square). The DaemonSet that applies them has no
+    // API access and runs everywhere.
+    expect(clusterRules(r, "a1")).toBe(text);
+    const [cm] = objectsOf(r, "rendered/manifests/host-firewall/configmap.yaml");
+    const data = cm!.data as Record<string, string>;
+    expect(Object.keys(data).filter((k) => k.endsWith(".nft"))).toHaveLength(1);
+    expect(data.nodes).toMatch(/^a1 ruleset-[0-9a-f]{12}\.nft\ns1 ruleset-[0-9a-f]{12}\.nft\n$/);
     const [ds] = objectsOf(r, "rendered/manifests/host-firewall/daemonset.yaml");
     const pod = (ds!.spec as { template: { spec: Record<string, unknown> } }).template.spec;
     expect(pod).toMatchObject({ hostNetwork: true, automountServiceAccountToken: false, tolerations: [{ operator: "Exists" }] });

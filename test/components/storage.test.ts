@@ -1,6 +1,6 @@
 /** Static volumes: PVs pinned to their node, claims by selector, directories made by a Plan. */
 import { describe, expect, it } from "vitest";
-import { cloudInit, expectExternalChecksPass, fileText, kubeSchemaProblems, nodeFile, objectsOf, problems, render, renderOk, scripts, shellcheck, spec } from "./_platform.js";
+import { cloudInit, expectExternalChecksPass, fileText, kubeSchemaProblems, nodeFile, objectsOf, problems, render, renderOk, spec } from "./_platform.js";
 
 const DISK_NODE = [
   "  nodes:",

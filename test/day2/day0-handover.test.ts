@@ -17,7 +17,6 @@ afterAll(() => tmp.cleanup());
 let n = 0;
 
 const SCRIPT = "/usr/local/lib/slipway/day0-handover.sh";
-const MANIFESTS = "/var/lib/rancher/k3s/server/manifests";
 
 function handoverScript(example: string, node: string): string | undefined {
   const text = readFileSync(join(ROOT, "test/cases", example, "bootstrap", `${node}.yaml`), "utf8");

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasTool, ROOT, tempDir, warnSkip } from "../support/cli.js";
 import { yamlObjects } from "../support/tree.js";
+import { rulesetFor } from "../support/firewall.js";
 
 const tmp = tempDir("slipway-node-scripts-");
 afterAll(() => tmp.cleanup());
@@ -187,11 +188,11 @@ describe.each(SHELLS)("host-firewall.sh under %s", (_label, shell) => {
     const { root, log, go } = setup(true);
     const r = go();
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(root, "var/lib/slipway/firewall.nft"), "utf8")).toBe(data["node-2.nft"]);
+    expect(readFileSync(join(root, "var/lib/slipway/firewall.nft"), "utf8")).toBe(rulesetFor(data, "node-2"));
     expect(readFileSync(log, "utf8").trim().split("\n")).toEqual([`-c ${root}/var/lib/slipway/firewall.nft.new`, `-f ${root}/var/lib/slipway/firewall.nft.new`]);
     const served = join(root, "var/lib/rancher/k3s/server/static/slipway/firewall");
     expect(readdirSync(served).sort()).toEqual(["node-1.nft", "node-2.nft", "node-3.nft"]);
-    expect(readFileSync(join(served, "node-3.nft"), "utf8")).toBe(data["node-3.nft"]);
+    expect(readFileSync(join(served, "node-3.nft"), "utf8")).toBe(rulesetFor(data, "node-3"));
   });
 
   it("an agent serves nothing; a node gone from the tree is no longer served", () => {

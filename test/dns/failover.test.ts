@@ -15,6 +15,7 @@ import { resolve } from "../../generator/spec/resolve.js";
 import { BIRTH_RULES_PATH as FIREWALL_RULES_PATH } from "../../generator/plan/components/host-firewall.js";
 import { cloudInit, expectExternalChecksPass, nodeFile, objectsOf, problems, render, renderOk, spec } from "../components/_platform.js";
 import { ROOT } from "../support/cli.js";
+import { rulesetFor } from "../support/firewall.js";
 import {
   addressesOf,
   busyboxPath,
@@ -212,7 +213,7 @@ describe("dns-failover DaemonSet", () => {
       { port: 53, protocol: "tcp" },
     ]);
     const rulesets = (rr: typeof r) => (objectsOf(rr, "rendered/manifests/host-firewall/configmap.yaml")[0]!.data ?? {}) as Record<string, string>;
-    const dnsRules = (node: string, rr = r) => (rulesets(rr)[`${node}.nft`] ?? "").split("\n").filter((l) => / dport 53 /.test(l)).map((l) => l.trim());
+    const dnsRules = (node: string, rr = r) => rulesetFor(rulesets(rr), node).split("\n").filter((l) => / dport 53 /.test(l)).map((l) => l.trim());
     for (const server of ["node-1", "node-2", "node-3"]) {
       expect(dnsRules(server)).toEqual(['udp dport 53 accept comment "DNS failover zone"', 'tcp dport 53 accept comment "DNS failover zone"']);
     }

@@ -19,6 +19,7 @@ import { renderClusterText } from "../../generator/pipeline.js";
 import { hasTool, tempDir } from "../support/cli.js";
 import { netnsUnavailable, TwoHosts } from "../support/netns.js";
 import { yamlObjects } from "../support/tree.js";
+import { rulesetFor } from "../support/firewall.js";
 
 const F2B = process.env.SLIPWAY_FAIL2BAN_ROOT ?? "/var/cache/slipway-test/fail2ban";
 const PYTHON = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "0"]).status === 0);
@@ -57,7 +58,7 @@ async function rendered(hosts: string[]) {
   const envs = ((plan!.spec as { upgrade: { envs?: { name: string; value: string }[] } }).upgrade.envs ?? []);
   const jail = envs.find((e) => e.name === "SLIPWAY_JAIL");
   const [cm] = yamlObjects(file("rendered/manifests/host-firewall/configmap.yaml"));
-  return { jail: jail ? Buffer.from(jail.value, "base64").toString("utf8") : undefined, ruleset: (cm!.data as Record<string, string>)["s1.nft"]! };
+  return { jail: jail ? Buffer.from(jail.value, "base64").toString("utf8") : undefined, ruleset: rulesetFor(cm!.data as Record<string, string>, "s1") };
 }
 
 type Command = (string | number | unknown[])[];

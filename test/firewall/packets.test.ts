@@ -14,6 +14,7 @@ import { renderClusterText, type RenderResult } from "../../generator/pipeline.j
 import { tempDir } from "../support/cli.js";
 import { netnsUnavailable, TwoHosts, type Port } from "../support/netns.js";
 import { writeFiles, yamlObjects } from "../support/tree.js";
+import { rulesetFor } from "../support/firewall.js";
 
 const why = netnsUnavailable();
 if (why) console.warn(`SKIP: host firewall with real packets: ${why}`);
@@ -68,7 +69,7 @@ async function rendered(text: string): Promise<Rendered> {
   return {
     r,
     birth: (node) => writeFiles(file(`bootstrap/${node}.yaml`)).find((f) => f.path === "/etc/slipway/firewall.nft")!.content,
-    cluster: (node) => (cm!.data as Record<string, string>)[`${node}.nft`]!,
+    cluster: (node) => rulesetFor(cm!.data as Record<string, string>, node),
   };
 }
 

@@ -53,7 +53,6 @@ function repo(example = "contabo-ha", withKeys = true): string {
 }
 
 const env = { SLIPWAY_K3S_TOKEN: TOKEN, SLIPWAY_GIT_TOKEN: GIT_TOKEN };
-const decode = (b64: string): string => Buffer.from(b64, "base64").toString("utf8");
 
 function keySecrets(userData: string): Record<string, unknown>[] {
   const file = writeFiles(userData).find((f) => f.path === KEYS_MANIFEST);

@@ -54,7 +54,6 @@ export function controllerCertURL(r: Resolved, values: Record<string, unknown>):
 export function sealedSecrets(r: Resolved): Feature {
   const cfg = r.spec.spec.secrets.sealedSecrets;
   const values = sealedSecretsValues(r);
-  const cert = r.repo?.certificate;
   const controller = component({
     name: "sealed-secrets",
     namespace: cfg.namespace,

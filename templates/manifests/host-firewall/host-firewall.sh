@@ -3,7 +3,8 @@
 #
 # Usage: host-firewall.sh ROOT RULESETS NODE KEEP SERVE
 #   ROOT      where the host's / is mounted (/host)
-#   RULESETS  the ConfigMap's directory: NODE.nft for every node of cluster.yaml
+#   RULESETS  the ConfigMap's directory: the distinct rulesets, and `nodes`, one line per node of
+#             cluster.yaml: NODE RULESET-FILE
 #   NODE      this node
 #   KEEP      host path of this node's applied ruleset, which the boot unit loads at the next boot
 #   SERVE     host path where a server serves every node's ruleset (under K3s's server/static/)
@@ -44,9 +45,15 @@ table_present() {
 
 applied=""
 missing_said=""
+# The ruleset file of node $1, from the nodes list; empty when the node is not in it.
+ruleset_of() {
+  awk -v n="$1" '$1 == n { print $2; exit }' "$rulesets/nodes" 2>/dev/null
+}
+
 apply() {
-  rules="$rulesets/$node.nft"
-  if [ ! -f "$rules" ]; then
+  file=$(ruleset_of "$node")
+  rules="$rulesets/$file"
+  if [ -z "$file" ] || [ ! -f "$rules" ]; then
     [ -n "$missing_said" ] || log "no ruleset for $node in the tree: keeping this node's firewall as it is"
     missing_said=yes
     return 0
@@ -69,17 +76,18 @@ publish() {
   server_dir=${serve%/static/*}
   [ -d "$root$server_dir" ] || return 0
   mkdir -p "$root$serve"
-  for f in "$rulesets"/*.nft; do
-    [ -f "$f" ] || continue
-    name=$(basename "$f")
-    if ! cmp -s "$f" "$root$serve/$name"; then
-      cp "$f" "$root$serve/.$name.tmp"
-      mv -f "$root$serve/.$name.tmp" "$root$serve/$name"
+  while read -r each file; do
+    f="$rulesets/$file"
+    if [ -z "$each" ] || [ ! -f "$f" ]; then continue; fi
+    if ! cmp -s "$f" "$root$serve/$each.nft"; then
+      cp "$f" "$root$serve/.$each.nft.tmp"
+      mv -f "$root$serve/.$each.nft.tmp" "$root$serve/$each.nft"
     fi
-  done
+  done < "$rulesets/nodes"
   for f in "$root$serve"/*.nft; do
     [ -f "$f" ] || continue
-    [ -f "$rulesets/$(basename "$f")" ] || rm -f "$f"
+    name=$(basename "$f" .nft)
+    [ -n "$(ruleset_of "$name")" ] || rm -f "$f"
   done
 }
 
