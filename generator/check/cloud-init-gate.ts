@@ -37,11 +37,12 @@ export interface CloudInitGateOptions {
 
 const HINT_INSTALL = "install cloud-init 22.2 or later (Debian/Ubuntu: apt-get install cloud-init), or pass its schema-cloud-config-v1.json with --cloud-init-schema";
 
-/** What the gate found; `checked` lists the files it checked, `detail` what against. */
+/** What the gate found; `checked` lists the files it checked, `detail` what against, `skipped` why nothing was. */
 export interface CloudInitGateResult {
   findings: Finding[];
   checked: string[];
   detail?: string;
+  skipped?: string;
 }
 
 /** Check every node's user-data. */
@@ -59,7 +60,11 @@ export async function runCloudInitGate(nodes: readonly UserDataFile[], opts: Clo
   }
   if (opts.binary) return { findings: await checkWithCommand(nodes, opts.binary, why), checked, detail: "`cloud-init schema`, one process per node" };
   const message = `user-data was not checked against cloud-init's schema (only Slipway's offline structure check ran): cloud-init's JSON schema could not be used (${why}) and cloud-init is not on PATH`;
-  return { findings: [{ gate: CLOUD_INIT_GATE, severity: "warning", code: "SW-CHECK-SKIPPED", message, hint: HINT_INSTALL }], checked: [] };
+  return {
+    findings: [{ gate: CLOUD_INIT_GATE, severity: "warning", code: "SW-CHECK-SKIPPED", message, hint: HINT_INSTALL }],
+    checked: [],
+    skipped: "cloud-init's schema could not be used and cloud-init is not on PATH (only the offline structure check ran)",
+  };
 }
 
 /** Every node in this process, led by the schema's name; or why the schema cannot be used. */

@@ -125,6 +125,7 @@ describe("when the schema cannot be used", () => {
       },
     ]);
     expect(r.checked).toEqual([]);
+    expect(r.skipped).toBe("cloud-init's schema could not be used and cloud-init is not on PATH (only the offline structure check ran)");
   });
 
   it("a node that is not valid YAML is given to `cloud-init schema` when it is installed", async () => {
