@@ -3,8 +3,8 @@
  * schema when cloud-init is installed: cloud-init-gate.ts): the header, YAML 1.1 types that
  * cloud-init's PyYAML would change, and known keys.
  */
-import { parseDocument } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
+import { readYaml } from "../yaml.js";
 
 /** Top-level keys Slipway renders; anything else means a template or hostile value went wrong. */
 const KNOWN_KEYS = new Set(["hostname", "package_update", "package_upgrade", "packages", "users", "ssh_pwauth", "disable_root", "fs_setup", "mounts", "write_files", "runcmd", "bootcmd"]);
@@ -36,13 +36,14 @@ function checkOnce(file: string, text: string): CloudInitCheck {
   const bad = (message: string) => diagnostics.push(error("SW-RENDER-CLOUD-INIT", message, { file }));
   if (!text.startsWith("#cloud-config\n")) bad('user-data must begin with "#cloud-config"');
   // cloud-init reads YAML 1.1: parse the way it does, so `0644` or `no` would show as retyped.
-  const doc = parseDocument(text, { version: "1.1", uniqueKeys: true });
-  if (doc.errors.length) {
-    bad(`cloud-init user-data does not parse: ${doc.errors[0]!.message.split("\n")[0]}`);
+  const read = readYaml(text, { version: "1.1" });
+  if (!read.ok) {
+    diagnostics.push(error("SW-RENDER-CLOUD-INIT", `cloud-init user-data does not parse: ${read.message}`, { file, line: read.line, col: read.col }));
     return { diagnostics, manifests };
   }
-  const v = doc.toJS() as Record<string, unknown>;
-  if (!v || typeof v !== "object") {
+  if (read.docs.length > 1) bad("cloud-init user-data must be one YAML document (cloud-init reads one)");
+  const v = read.docs[0]?.value as Record<string, unknown> | undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
     bad("cloud-init user-data is not a mapping");
     return { diagnostics, manifests };
   }
