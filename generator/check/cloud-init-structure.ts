@@ -12,6 +12,8 @@ const WRITE_FILE_KEYS = new Set(["path", "content", "permissions", "owner", "def
 
 export interface CloudInitCheck {
   diagnostics: Diagnostic[];
+  /** Whether the text reads as YAML at all (a problem that says otherwise is in diagnostics). */
+  readable: boolean;
   /** Files written into K3s's auto-deploy directory, for object validation. */
   manifests: { path: string; content: string }[];
 }
@@ -39,13 +41,16 @@ function checkOnce(file: string, text: string): CloudInitCheck {
   const read = readYaml(text, { version: "1.1" });
   if (!read.ok) {
     diagnostics.push(error("SW-RENDER-CLOUD-INIT", `cloud-init user-data does not parse: ${read.message}`, { file, line: read.line, col: read.col }));
-    return { diagnostics, manifests };
+    return { diagnostics, manifests, readable: false };
   }
-  if (read.docs.length > 1) bad("cloud-init user-data must be one YAML document (cloud-init reads one)");
+  if (read.docs.length > 1) {
+    bad("cloud-init user-data must be one YAML document (cloud-init reads one)");
+    return { diagnostics, manifests, readable: false };
+  }
   const v = read.docs[0]?.value as Record<string, unknown> | undefined;
   if (!v || typeof v !== "object" || Array.isArray(v)) {
     bad("cloud-init user-data is not a mapping");
-    return { diagnostics, manifests };
+    return { diagnostics, manifests, readable: false };
   }
   for (const k of Object.keys(v)) if (!KNOWN_KEYS.has(k)) bad(`unexpected top-level key "${k}" in user-data`);
   const wf = v.write_files;
@@ -64,5 +69,5 @@ function checkOnce(file: string, text: string): CloudInitCheck {
   for (const key of ["runcmd", "packages"]) {
     if (v[key] !== undefined && !Array.isArray(v[key])) bad(`${key} must be a list`);
   }
-  return { diagnostics, manifests };
+  return { diagnostics, manifests, readable: true };
 }
