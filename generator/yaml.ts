@@ -1,7 +1,15 @@
 /**
  * The one place that sets yaml parse/stringify options, so every document Slipway writes has the
  * same shape: no line folding, no anchors/aliases, 2-space indent, block style, LF.
+ *
+ * Two libraries, each for what it does best. The yaml library writes every document and reads
+ * what needs positions of every node (cluster.yaml, cloud-init's gate). js-yaml reads documents
+ * back into plain values ({@link readYaml}): the checks read every rendered file, and there
+ * js-yaml takes about a third of the yaml library's time and loads in a third of its time
+ * (165 KB of rendered YAML: 25 ms against 70 ms, import 7 ms against 25 ms, cold). The read-back
+ * is then also a second implementation's reading of what the first one wrote.
  */
+import { CORE_SCHEMA, constructFromEvents, EVENT_ID, parseEvents, YAML11_SCHEMA, YAMLException, type Event } from "js-yaml";
 import { Document, parseAllDocuments, parseDocument, stringify, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 
 export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
@@ -39,3 +47,67 @@ export function ensureNewline(text: string): string {
 }
 
 export { parseAllDocuments, parseDocument, stringify };
+
+/** A YAML text read into plain values, each document with the line it starts on (1-based). */
+export type ReadYaml =
+  | { ok: true; docs: { value: unknown; line: number }[] }
+  /** The first problem, at its line and column (1-based). */
+  | { ok: false; line: number; col: number; message: string };
+
+export interface ReadYamlOptions {
+  /** "1.1" reads as cloud-init's PyYAML and Go's yaml.v2 do (`on` a boolean, `0644` octal). Default "1.2". */
+  version?: "1.1" | "1.2";
+  /** A repeated key keeps its last value, as PyYAML does; by default it is a problem. */
+  lastKeyWins?: boolean;
+}
+
+/** The yaml library's default limit, kept: a few aliases can make a document walked exponentially. */
+const MAX_ALIASES = 100;
+
+/** Reads every document of `text` into plain values (js-yaml); never throws for the text's content. */
+export function readYaml(text: string, options: ReadYamlOptions = {}): ReadYaml {
+  try {
+    const events = parseEvents(text, {});
+    const values = constructFromEvents(events, {
+      source: text,
+      schema: options.version === "1.1" ? YAML11_SCHEMA : CORE_SCHEMA,
+      json: options.lastKeyWins === true,
+      maxAliases: MAX_ALIASES,
+    });
+    const starts = documentStarts(events);
+    const lineOf = lineCounter(text);
+    return { ok: true, docs: values.map((value, i) => ({ value, line: lineOf(starts[i] ?? 0) })) };
+  } catch (e) {
+    if (!(e instanceof YAMLException)) throw e;
+    return { ok: false, line: (e.mark?.line ?? 0) + 1, col: (e.mark?.column ?? 0) + 1, message: e.reason };
+  }
+}
+
+/** The offset of each document's first node (its root collection or scalar). */
+function documentStarts(events: readonly Event[]): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]!.type !== EVENT_ID.DOCUMENT) continue;
+    const root = events[i + 1];
+    let at = 0;
+    if (root?.type === EVENT_ID.MAPPING || root?.type === EVENT_ID.SEQUENCE) at = root.start;
+    else if (root?.type === EVENT_ID.SCALAR) at = root.valueStart;
+    starts.push(Math.max(0, at));
+  }
+  return starts;
+}
+
+/** offset -> 1-based line, for offsets asked in increasing order (counts each newline once). */
+function lineCounter(text: string): (offset: number) => number {
+  let pos = 0;
+  let line = 1;
+  return (offset) => {
+    if (offset < pos) {
+      pos = 0;
+      line = 1;
+    }
+    for (let i = text.indexOf("\n", pos); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+    pos = offset;
+    return line;
+  };
+}

@@ -14,7 +14,7 @@ await build({
   platform: "node",
   target: "node20",
   // No source maps: they were 6 of the 9.7 MB the package unpacked to, and node does not read them
-  // unless started with --enable-source-maps. An internal error names the bundle chunk and line.
+  // unless started with --enable-source-maps. An internal error names the bundle chunk and function.
   sourcemap: false,
   packages: "bundle",
   banner: {
@@ -23,4 +23,10 @@ await build({
   },
   logLevel: "warning",
   legalComments: "none",
+  // Whitespace and syntax only: names stay, so an internal error's stack still names functions.
+  // V8 keeps every loaded chunk's source in memory. Measured on the largest example (15
+  // interleaved rounds): peak RSS 0.7-0.9 MiB lower for render and check --tree, time unchanged,
+  // dist/ 2.3 MB instead of 3.1. Renaming identifiers as well gained nothing more.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listFiles } from "../generator/render/templates.js";
+import { listFiles } from "../generator/list-files.js";
 import { ROOT } from "./support/cli.js";
 
 const PRIVATE = /DOMAIN(-DAY2)?\.md/;

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { listFiles } from "../generator/render/templates.js";
+import { listFiles } from "../generator/list-files.js";
 import { quote, shq, toYaml } from "../generator/render/helpers.js";
 import { ROOT } from "./support/cli.js";
 import { parse } from "yaml";

@@ -3,8 +3,8 @@
  * schema when cloud-init is installed: cloud-init-gate.ts): the header, YAML 1.1 types that
  * cloud-init's PyYAML would change, and known keys.
  */
-import { parseDocument } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
+import { readYaml } from "../yaml.js";
 
 /** Top-level keys Slipway renders; anything else means a template or hostile value went wrong. */
 const KNOWN_KEYS = new Set(["hostname", "package_update", "package_upgrade", "packages", "users", "ssh_pwauth", "disable_root", "fs_setup", "mounts", "write_files", "runcmd", "bootcmd"]);
@@ -12,6 +12,8 @@ const WRITE_FILE_KEYS = new Set(["path", "content", "permissions", "owner", "def
 
 export interface CloudInitCheck {
   diagnostics: Diagnostic[];
+  /** Whether the text reads as YAML at all (a problem that says otherwise is in diagnostics). */
+  readable: boolean;
   /** Files written into K3s's auto-deploy directory, for object validation. */
   manifests: { path: string; content: string }[];
 }
@@ -36,15 +38,19 @@ function checkOnce(file: string, text: string): CloudInitCheck {
   const bad = (message: string) => diagnostics.push(error("SW-RENDER-CLOUD-INIT", message, { file }));
   if (!text.startsWith("#cloud-config\n")) bad('user-data must begin with "#cloud-config"');
   // cloud-init reads YAML 1.1: parse the way it does, so `0644` or `no` would show as retyped.
-  const doc = parseDocument(text, { version: "1.1", uniqueKeys: true });
-  if (doc.errors.length) {
-    bad(`cloud-init user-data does not parse: ${doc.errors[0]!.message.split("\n")[0]}`);
-    return { diagnostics, manifests };
+  const read = readYaml(text, { version: "1.1" });
+  if (!read.ok) {
+    diagnostics.push(error("SW-RENDER-CLOUD-INIT", `cloud-init user-data does not parse: ${read.message}`, { file, line: read.line, col: read.col }));
+    return { diagnostics, manifests, readable: false };
   }
-  const v = doc.toJS() as Record<string, unknown>;
-  if (!v || typeof v !== "object") {
+  if (read.docs.length > 1) {
+    bad("cloud-init user-data must be one YAML document (cloud-init reads one)");
+    return { diagnostics, manifests, readable: false };
+  }
+  const v = read.docs[0]?.value as Record<string, unknown> | undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
     bad("cloud-init user-data is not a mapping");
-    return { diagnostics, manifests };
+    return { diagnostics, manifests, readable: false };
   }
   for (const k of Object.keys(v)) if (!KNOWN_KEYS.has(k)) bad(`unexpected top-level key "${k}" in user-data`);
   const wf = v.write_files;
@@ -63,5 +69,5 @@ function checkOnce(file: string, text: string): CloudInitCheck {
   for (const key of ["runcmd", "packages"]) {
     if (v[key] !== undefined && !Array.isArray(v[key])) bad(`${key} must be a list`);
   }
-  return { diagnostics, manifests };
+  return { diagnostics, manifests, readable: true };
 }

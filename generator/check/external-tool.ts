@@ -2,7 +2,6 @@
  * Running the external checkers (kubeconform, cloud-init): found on PATH without a shell, run with
  * no shell and stdin closed, bounded in time and output.
  */
-import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { UsageError } from "../diagnostics.js";
@@ -69,7 +68,10 @@ export interface ToolOptions {
  *
  * @throws UsageError when the binary does not exist or is not executable (ENOENT, EACCES)
  */
-export function runTool(binary: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+export async function runTool(binary: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+  // Loaded when a tool runs: child_process brings net and dgram, which a run that checks in
+  // process never needs.
+  const { spawn } = await import("node:child_process");
   const limit = opts.maxOutputBytes ?? 64 * 1024 * 1024;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(binary, args, {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
 import { compareTree, treeExists } from "../output/compare.js";
 import type { RenderedFile } from "../render/render.js";
-import { listFiles } from "../render/templates.js";
+import { listFiles } from "../list-files.js";
 import { loadLeakContext } from "../secrets/leak-inputs.js";
 import { loadRepoInputs } from "../secrets/repo-inputs.js";
 import { runCloudInitGate } from "./cloud-init-gate.js";

@@ -5,10 +5,9 @@
  * cloud-init will accept. Problems here are bugs or hostile values that slipped through: nothing
  * is written when any is found.
  */
-import { parseAllDocuments } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { RenderedFile } from "../render/render.js";
-import { parseOptions } from "../yaml.js";
+import { readYaml } from "../yaml.js";
 import { checkCloudInitStructure } from "./cloud-init-structure.js";
 import { formatResource, type FindingResource } from "./finding.js";
 import { manifestLocator, type ManifestLocator } from "./manifest-position.js";
@@ -68,17 +67,17 @@ const parsed = new Map<string, Map<string, TreeCheck>>();
 function parseManifestsOnce(file: string, text: string): TreeCheck {
   const diagnostics: Diagnostic[] = [];
   const objects: ParsedObject[] = [];
-  const docs = parseAllDocuments(text, { ...parseOptions });
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    for (const e of doc.errors) diagnostics.push(error("SW-RENDER-YAML", `rendered YAML does not parse: ${e.message.split("\n")[0]}`, { file }));
-    if (doc.errors.length) continue;
-    const value = doc.toJS() as unknown;
+  const read = readYaml(text);
+  if (!read.ok) {
+    diagnostics.push(error("SW-RENDER-YAML", `rendered YAML does not parse: ${read.message}`, { file, line: read.line, col: read.col }));
+    return { objects, diagnostics };
+  }
+  for (const { value, line } of read.docs) {
     if (value === null || value === undefined) continue;
     if (typeof value !== "object" || Array.isArray(value)) {
-      diagnostics.push(error("SW-RENDER-NOT-OBJECT", "a rendered document is not a Kubernetes object", { file }));
+      diagnostics.push(error("SW-RENDER-NOT-OBJECT", "a rendered document is not a Kubernetes object", { file, line }));
       continue;
     }
-    const line = doc.contents?.range ? text.slice(0, doc.contents.range[0]).split("\n").length : 1;
     objects.push({ file, obj: value as Record<string, unknown>, line });
   }
   return { objects, diagnostics };

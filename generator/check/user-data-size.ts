@@ -161,7 +161,8 @@ export function checkUserDataSize(file: string, text: string, provider: Provider
   const budget = USER_DATA_BUDGETS[provider];
   const estimate = estimateUserDataSize(file, text, sealingKeys);
   let { bytes, additions } = estimate;
-  if (bytes > budget) {
+  // A file that does not read as YAML has its own finding (the structure check); it is not compressed.
+  if (bytes > budget && checkCloudInitStructure(file, text).readable) {
     // `slipway userdata` compresses write_files content when the plain form is over the budget;
     // judge what it would deliver: the compressed committed text, the placeholders' growth, and
     // the key Secrets as gzip+base64 of key-like (random base64) text.

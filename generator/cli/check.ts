@@ -11,7 +11,6 @@ import { STRICT_SCHEMA_VERSIONS } from "../check/strict/schema-set.js";
 import { countSealingKeys, isProvider, USER_DATA_BUDGETS, type Provider } from "../check/user-data-size.js";
 import { getReporter, REPORT_FORMATS } from "../output/report/index.js";
 import { writeTree } from "../output/write.js";
-import { renderCluster } from "../pipeline.js";
 import { out, parseFormat, specPath } from "./io.js";
 import { displayPath } from "./print.js";
 import { inputDir } from "./paths.js";
@@ -110,6 +109,9 @@ async function checkTreeDir(dir: string, provider: Provider | undefined, tools: 
 async function checkSpec(spec: string | undefined, outOpt: string | undefined, provider: Provider | undefined, tools: ToolOptions): Promise<Report> {
   const file = specPath(spec);
   const outDir = resolve(outOpt ?? dirname(file));
+  // Loaded here, not with the module: `check --tree` renders nothing, and the spec's validator and
+  // the templates are a third of the code a run would otherwise load.
+  const { renderCluster } = await import("../pipeline.js");
   const r = await renderCluster(file);
   const specFindings = r.diagnostics
     .filter((d) => gateOfDiagnostic(d.code) === undefined) // the tree gates report these again below

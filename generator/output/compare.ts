@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RenderedFile } from "../render/render.js";
-import { listFiles } from "../render/templates.js";
+import { listFiles } from "../list-files.js";
 import { isGenerated } from "./write.js";
 
 export interface TreeDrift {

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isGenerated } from "../generated-marker.js";
-import { listFiles } from "../render/templates.js";
+import { listFiles } from "../list-files.js";
 import type { RenderedFile } from "../render/render.js";
 
 export { GENERATED_MARKER, isGenerated } from "../generated-marker.js";

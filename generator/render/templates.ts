@@ -66,17 +66,3 @@ export class TemplateSet {
     return fn(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   }
 }
-
-/** Every file under dir, relative, sorted (never trust readdir order). */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(relative(dir, p).split("\\").join("/"));
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out.sort();
-}

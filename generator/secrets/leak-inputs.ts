@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, type Diagnostic } from "../diagnostics.js";
 import type { LeakContext } from "../check/secret-leak.js";
-import { listFiles } from "../render/templates.js";
+import { listFiles } from "../list-files.js";
 import { SECRET_ENV } from "../spec/resolve.js";
 import { loadKeys } from "./key-store.js";
 

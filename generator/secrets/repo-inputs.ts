@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cmp, error, UserError, warning, type Diagnostic } from "../diagnostics.js";
-import { listFiles } from "../render/templates.js";
+import { listFiles } from "../list-files.js";
 import type { RepoInputs, RepoSealedSecret } from "../spec/resolve.js";
 import { parseDocument, parseOptions } from "../yaml.js";
 import { CERTIFICATE_FILE } from "./key-store.js";

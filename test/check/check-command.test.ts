@@ -195,6 +195,30 @@ describe("each gate fails for its reason", () => {
     ]);
   });
 
+  it("tree: a hand-edited file that no longer reads as YAML, at its line and column", () => {
+    rendered();
+    const manifest = at("rendered/manifests/host-firewall/namespace.yaml");
+    const text = readFileSync(manifest, "utf8");
+    const lines = text.split("\n");
+    const nameLine = lines.findIndex((l) => /^ {2}name: /.test(l)) + 1;
+    expect(nameLine, text).toBeGreaterThan(0);
+    // The same key twice: the API server's reader refuses it, and Slipway's read-back too.
+    writeFileSync(manifest, text.replace(/^( {2}name: .*)$/m, "$1\n  name: again"));
+    const userData = at("bootstrap/cosmos-1.yaml");
+    const ud = readFileSync(userData, "utf8");
+    writeFileSync(userData, ud.replace(/^hostname: .*$/m, (l) => `${l}\n${l}`));
+    const hostnameLine = ud.split("\n").findIndex((l) => l.startsWith("hostname: ")) + 2;
+    const r = check(TREE);
+    expect(r.code).toBe(1);
+    expect(errors(r.findings)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ gate: "tree", code: "SW-RENDER-YAML", file: "rendered/manifests/host-firewall/namespace.yaml", line: nameLine + 1, col: 3, message: "rendered YAML does not parse: duplicated mapping key" }),
+        // The structure check's finding, which the report files under the cloud-init gate.
+        expect.objectContaining({ gate: "cloud-init", code: "SW-RENDER-CLOUD-INIT", file: "bootstrap/cosmos-1.yaml", line: hostnameLine, col: 1, message: "cloud-init user-data does not parse: duplicated mapping key" }),
+      ]),
+    );
+  });
+
   it("objects: a wrong type, at its key, with no network and no kubeconform", () => {
     rendered();
     const file = at("rendered/manifests/storage/pv-prometheus-data.yaml");

@@ -70,6 +70,16 @@ describe("checkUserDataSize", () => {
     expect(f!.message).toMatch(/^user-data is about 17\d{3} bytes with secrets filled in \(an estimate: 1 secret placeholder replaced by realistic-length stand-ins, write_files content compressed \(gz\+b64\) as `slipway userdata` does over the budget\), over the aws budget of 16384 bytes \(10\d %\): AWS EC2 accepts 16384 bytes of raw user-data \(before base64\)$/);
   });
 
+  it("a hand-edited file that does not read as YAML is judged uncompressed, never thrown on", () => {
+    const broken = big(17_000).replace("hostname: n\n", "hostname: n\nbad: [1, 2\n");
+    const [f, ...rest] = checkUserDataSize("bootstrap/n.yaml", broken, "aws", 0);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "error", code: "SW-SIZE-OVER-BUDGET" });
+    expect(f!.message).not.toContain("compressed");
+    const repeated = big(17_000).replace("hostname: n\n", "hostname: n\nhostname: m\n");
+    expect(checkUserDataSize("bootstrap/n.yaml", repeated, "aws", 0)).toMatchObject([{ code: "SW-SIZE-OVER-BUDGET" }]);
+  });
+
   it("the same file fits Hetzner's 32 KiB; above 90 % of a budget is a warning", () => {
     expect(checkUserDataSize("n.yaml", big(17_000), "hetzner", 0)).toEqual([]);
     expect(checkUserDataSize("n.yaml", big(15_000), "generic", 0)).toMatchObject([{ severity: "warning", code: "SW-SIZE-NEAR-BUDGET" }]);

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -189,8 +190,11 @@ export class HttpNode {
 
 /** A port free on every given loopback address (asked from the kernel on the first, tried on the rest). */
 export async function freePort(hosts: string[]): Promise<number> {
+  // Free for TCP and UDP both: a DNS server listens on both, and a UDP port taken by another
+  // test's client (ephemeral ports share the range) once made dig read that client's packets.
   for (let attempt = 0; attempt < 20; attempt++) {
     const servers: Server[] = [];
+    const sockets: UdpSocket[] = [];
     let port = 0;
     try {
       for (const host of hosts) {
@@ -202,12 +206,19 @@ export async function freePort(hosts: string[]): Promise<number> {
         servers.push(s);
         const address = s.address();
         if (port === 0 && address && typeof address === "object") port = address.port;
+        const u = createSocket(host.includes(":") ? "udp6" : "udp4");
+        sockets.push(u);
+        await new Promise<void>((res, rej) => {
+          u.once("error", rej);
+          u.bind(port, host, () => res());
+        });
       }
       return port;
     } catch {
       // taken on one of the hosts: try another
     } finally {
       await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
+      await Promise.all(sockets.map((u) => new Promise<void>((res) => { try { u.close(() => res()); } catch { res(); } })));
     }
   }
   throw new Error(`no free port on ${hosts.join(", ")}`);

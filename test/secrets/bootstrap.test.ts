@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { scanSecretLeaks } from "../../generator/check/secret-leak.js";
-import { listFiles } from "../../generator/render/templates.js";
+import { listFiles } from "../../generator/list-files.js";
 import { loadKeys, rotateKeys, initKeys, type StoredKey } from "../../generator/secrets/key-store.js";
 import { KEY_LABEL } from "../../generator/secrets/key-secret.js";
 import { strictProblems } from "../support/kube-schemas.js";

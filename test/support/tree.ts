@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parseAllDocuments, parseDocument } from "yaml";
-import { listFiles } from "../../generator/render/templates.js";
+import { listFiles } from "../../generator/list-files.js";
 
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
