@@ -3,7 +3,7 @@
  * partials, and no template sees the environment. Templates are precompiled at build time
  * (scripts/precompile-templates.mjs, same options), so a render loads only the runtime.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type HandlebarsApi from "handlebars";
