@@ -61,6 +61,15 @@ export interface ReadYamlOptions {
   lastKeyWins?: boolean;
 }
 
+/**
+ * The one document of a text as cloud-init (PyYAML) and K3s read it: YAML 1.1, a repeated key
+ * keeps its last value. Undefined when it does not read, or holds more than one document.
+ */
+export function readAsCloudInit(text: string): unknown {
+  const read = readYaml(text, { version: "1.1", lastKeyWins: true });
+  return read.ok && read.docs.length <= 1 ? read.docs[0]?.value : undefined;
+}
+
 /** The yaml library's default limit, kept: a few aliases can make a document walked exponentially. */
 const MAX_ALIASES = 100;
 

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { readYaml } from "../generator/yaml.js";
+import { readAsCloudInit, readYaml } from "../generator/yaml.js";
 import { ROOT } from "./support/cli.js";
 import { readTree } from "./support/tree.js";
 
@@ -52,6 +52,15 @@ describe("readYaml", () => {
     const many = `a: &x 1\n${Array.from({ length: 101 }, (_, i) => `b${i}: *x`).join("\n")}\n`;
     expect(readYaml(many)).toMatchObject({ ok: false, message: expect.stringContaining("maxAliases") });
     expect(values(`a: &x 1\n${Array.from({ length: 100 }, (_, i) => `b${i}: *x`).join("\n")}\n`)).toHaveLength(1);
+  });
+});
+
+describe("readAsCloudInit", () => {
+  it("reads one document as PyYAML does (YAML 1.1, the last of a repeated key), else undefined", () => {
+    expect(readAsCloudInit("a: on\na: 0644\n")).toEqual({ a: 420 });
+    expect(readAsCloudInit("")).toBeUndefined();
+    expect(readAsCloudInit("a: 1\n---\nb: 2\n")).toBeUndefined();
+    expect(readAsCloudInit("a: [1, 2\n")).toBeUndefined();
   });
 });
 

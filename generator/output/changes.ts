@@ -25,7 +25,7 @@ import { criticalChange } from "../spec/rules/birth-settings.js";
 import type { Resolved } from "../spec/resolve.js";
 import type { K3sArgValue, Role } from "../spec/types.js";
 import { KEY_LABEL } from "../secrets/key-secret.js";
-import { readYaml, toYamlText } from "../yaml.js";
+import { readAsCloudInit, toYamlText } from "../yaml.js";
 
 /** The classes, most consequential first (the order reports list them in). */
 export const CHANGE_CLASSES = ["destructive", "reprovision", "node-rollout", "sync"] as const;
@@ -252,7 +252,7 @@ function quorum(servers: number): string {
 
 /** Top-level keys and write_files paths that differ between two user-data texts. */
 function changedParts(before: string, after: string): string[] {
-  const parse = (t: string) => (userDataValue(t) ?? {}) as Record<string, unknown>;
+  const parse = (t: string) => (readAsCloudInit(t) ?? {}) as Record<string, unknown>;
   const a = parse(before);
   const b = parse(after);
   const parts: string[] = [];
@@ -421,7 +421,7 @@ const show = (v: K3sArgValue | undefined): string => (v === undefined ? "unset" 
 /** write_files of a user-data text: path -> content (YAML 1.1, as cloud-init reads it). */
 function writeFilesOf(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  const v = userDataValue(text) as { write_files?: unknown } | null | undefined;
+  const v = readAsCloudInit(text) as { write_files?: unknown } | null | undefined;
   if (!v || !Array.isArray(v.write_files)) return out;
   for (const f of v.write_files as Record<string, unknown>[]) {
     if (f && typeof f.path === "string") out.set(f.path, typeof f.content === "string" ? f.content : "");
@@ -510,10 +510,4 @@ export function planJson(changes: readonly PlannedChange[], h: PlanHeading): obj
 
 function code(s: string): string {
   return `\`${s.replace(/`/g, "'")}\``;
-}
-
-/** A user-data text as cloud-init reads it (YAML 1.1, the last of a repeated key); undefined when it does not read. */
-function userDataValue(text: string): unknown {
-  const read = readYaml(text, { version: "1.1", lastKeyWins: true });
-  return read.ok ? read.docs[0]?.value : undefined;
 }

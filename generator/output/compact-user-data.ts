@@ -5,7 +5,7 @@
  * DOMAIN.md §2.3). The user-data itself stays plain text, so DigitalOcean's text-only rule holds.
  */
 import { gzipSync } from "node:zlib";
-import { readYaml, toYamlText } from "../yaml.js";
+import { readAsCloudInit, toYamlText } from "../yaml.js";
 
 /** Entries smaller than this stay as they are: gzip+base64 would not make them smaller. */
 const MIN_COMPRESS = 256;
@@ -13,10 +13,8 @@ const MIN_COMPRESS = 256;
 export function compactUserData(text: string): string {
   const [first, ...rest] = text.split("\n");
   if (first !== "#cloud-config") throw new Error("compactUserData: not a #cloud-config document");
-  // As cloud-init reads it (PyYAML: YAML 1.1, a repeated key keeps its last value).
-  const read = readYaml(rest.join("\n"), { version: "1.1", lastKeyWins: true });
-  if (!read.ok || read.docs.length !== 1) throw new Error(`compactUserData: the user-data does not read as one YAML document${read.ok ? "" : ` (${read.line}:${read.col} ${read.message})`}`);
-  const value = read.docs[0]!.value as Record<string, unknown>;
+  const value = readAsCloudInit(rest.join("\n")) as Record<string, unknown> | null | undefined;
+  if (!value || typeof value !== "object") throw new Error("compactUserData: the user-data does not read as one YAML mapping");
   const files = value.write_files as Record<string, unknown>[] | undefined;
   for (const f of files ?? []) {
     const content = f.content;

@@ -4,7 +4,7 @@
  * initialised etcd. Taken from a resolved spec (the base of `slipway plan`) or from the committed
  * tree beside cluster.yaml (`validate`, `render`): rules compare the spec against them.
  */
-import { readYaml } from "../yaml.js";
+import { readAsCloudInit } from "../yaml.js";
 import { CRITICAL_KEYS } from "./k3s-config.js";
 import type { Resolved } from "./resolve.js";
 import type { K3sArgValue } from "./types.js";
@@ -30,17 +30,11 @@ function pickCritical(config: Record<string, unknown>): Record<string, K3sArgVal
 
 /** The K3s config written into a node's user-data (bootstrap/<node>.yaml), or undefined. */
 export function birthConfigOf(userData: string, configPath: string): Record<string, unknown> | undefined {
-  const files = (readOne(userData) as { write_files?: { path?: unknown; content?: unknown }[] } | null | undefined)?.write_files;
+  const files = (readAsCloudInit(userData) as { write_files?: { path?: unknown; content?: unknown }[] } | null | undefined)?.write_files;
   const content = Array.isArray(files) ? files.find((f) => f?.path === configPath)?.content : undefined;
   if (typeof content !== "string") return undefined;
-  const value = readOne(content);
+  const value = readAsCloudInit(content);
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** The one document of a text, read as cloud-init and K3s read it (YAML 1.1, the last of a repeated key); undefined when it does not read. */
-function readOne(text: string): unknown {
-  const read = readYaml(text, { version: "1.1", lastKeyWins: true });
-  return read.ok && read.docs.length <= 1 ? read.docs[0]?.value : undefined;
 }
 
 /**
