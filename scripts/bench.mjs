@@ -133,6 +133,9 @@ const cases = {
   // With cloud-init's command on PATH and kubeconform off it: the figure is Slipway's own gates.
   "slipway check": [{ argv: ["node", bin, "check", spec], env: cloudInitOnly }],
   "slipway check --tree (no external program)": [{ argv: ["node", bin, "check", "--tree", largest.dir], env: noTools }],
+  // What the code cache buys (generator/cli/code-cache.ts): the same commands without it.
+  "slipway render, no code cache": [{ argv: ["node", bin, "render", spec], env: { ...process.env, SLIPWAY_CODE_CACHE: "off" } }],
+  "slipway check --tree, no code cache": [{ argv: ["node", bin, "check", "--tree", largest.dir], env: { ...noTools, SLIPWAY_CODE_CACHE: "off" } }],
   "validate + render + check": [{ argv: ["node", bin, "validate", spec] }, { argv: ["node", bin, "render", spec] }, { argv: ["node", bin, "check", spec], env: cloudInitOnly }],
 };
 const manifests = [];

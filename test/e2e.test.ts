@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COMMAND_NAMES } from "../generator/cli/commands.js";
+import { COMMAND_NAMES, COMMANDS } from "../generator/cli/commands.js";
 import { commandsFor, VERSION } from "../generator/cli/program.js";
 import { ROOT, slipway, tempDir } from "./support/cli.js";
 import { writeFiles } from "./support/tree.js";
@@ -50,9 +50,9 @@ describe("help and usage", () => {
 
   it("--version prints the version and exits 0, registering no command (only --version alone skips them)", () => {
     for (const flag of ["--version", "-V"]) expect(slipway([flag])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
-    expect(commandsFor(["node", "slipway", "--version"])).toEqual([]);
-    expect(commandsFor(["node", "slipway", "--help"]).map((c) => c.name)).toEqual(COMMAND_NAMES);
-    expect(commandsFor(["node", "slipway", "render", "--version"]).map((c) => c.name)).toEqual(["render"]);
+    expect(commandsFor(["node", "slipway", "--version"], COMMANDS)).toEqual([]);
+    expect(commandsFor(["node", "slipway", "--help"], COMMANDS).map((c) => c.name)).toEqual(COMMAND_NAMES);
+    expect(commandsFor(["node", "slipway", "render", "--version"], COMMANDS).map((c) => c.name)).toEqual(["render"]);
   });
 
   it("slipway with no arguments prints the usage on stderr and exits 2 (a usage error); --help prints it on stdout and exits 0", () => {

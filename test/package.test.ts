@@ -21,8 +21,12 @@ interface Pack {
   files: PackedFile[];
 }
 
-/** Budgets, with room over what the package measures today (0.55 MB packed, 2.4 MB unpacked, 116 files). */
-const BUDGET = { packed: 1024 * 1024, unpacked: 5 * 1024 * 1024, files: 200 };
+/**
+ * Budgets, with room over what the package measures today (1.4 MB packed, 5.1 MB unpacked, 120
+ * files). 0.9 MB of the packed size and 2.7 MB unpacked are render's own bundle and its V8 code
+ * cache (generator/cli/code-cache.ts), which compresses little.
+ */
+const BUDGET = { packed: 2 * 1024 * 1024, unpacked: 7 * 1024 * 1024, files: 200 };
 /** Scripts npm runs when the package is installed (or, for prepare, installed from git). */
 const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"];
 
@@ -82,8 +86,10 @@ describe("npm pack", () => {
     expect(spawnSync(process.execPath, [join(pkgDir, "scripts/prepare.mjs")], { cwd: pkgDir }).status).toBe(0);
     const init = spawnSync(process.execPath, [join(pkgDir, "dist/bin.js"), "init", "--dir", join(work.dir, "repo")], { encoding: "utf8" });
     expect(init.status, init.stderr).toBe(0);
-    const render = spawnSync(process.execPath, [join(pkgDir, "dist/bin.js"), "render"], { cwd: join(work.dir, "repo"), encoding: "utf8" });
+    const render = spawnSync(process.execPath, [join(pkgDir, "dist/bin.js"), "render"], { cwd: join(work.dir, "repo"), encoding: "utf8", env: { ...process.env, SLIPWAY_CODE_CACHE: "report" } });
     expect(render.status, render.stderr).toBe(0);
+    // The package's render bundle and its code cache (built by this Node) are used from there.
+    expect(render.stderr).toContain("slipway: code cache accepted (render.cache)");
     expect(existsSync(join(work.dir, "repo/rendered/apps/root.yaml"))).toBe(true);
   });
 });

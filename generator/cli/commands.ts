@@ -6,7 +6,13 @@ import type { Command } from "commander";
 
 type Registrar = (program: Command) => void;
 
-export const COMMANDS: readonly { name: string; load: () => Promise<{ register: Registrar }> }[] = [
+/** A command: its name, and its module, loaded when it runs. */
+export interface CommandEntry {
+  name: string;
+  load: () => Promise<{ register: Registrar }>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
   { name: "init", load: () => import("./init.js") },
   { name: "validate", load: () => import("./validate.js") },
   { name: "render", load: () => import("./render.js") },

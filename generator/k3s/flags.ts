@@ -158,7 +158,7 @@ export function suggestFlag(table: FlagTable, key: string): string | undefined {
 }
 
 /** Go's time.ParseDuration syntax ("300ms", "1.5h", "2h45m"; a bare "0"), which urfave/cli's DurationFlag parses with. */
-const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
+const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/;
 
 /**
  * Whether a value has the shape K3s's config file accepts for this flag type: true or false for
