@@ -61,6 +61,9 @@ for (const { name } of HOT) {
     write: false,
     outfile: join(dist, `${name}.cjs`),
     format: "cjs",
+    // A script run through node:vm has no loader for import(): esbuild turns every dynamic import
+    // that stays outside the bundle (node's own modules) into require().
+    supported: { "dynamic-import": false },
     // The one import.meta.url (templates.ts finds the package root from it).
     define: { "import.meta.url": "__slipwayUrl" },
     banner: { js: "const __slipwayUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -22,11 +22,11 @@ interface Pack {
 }
 
 /**
- * Budgets, with room over what the package measures today (1.4 MB packed, 5.1 MB unpacked, 120
- * files). 0.9 MB of the packed size and 2.7 MB unpacked are render's own bundle and its V8 code
- * cache (generator/cli/code-cache.ts), which compresses little.
+ * Budgets, with room over what the package measures today (2.5 MB packed, 8.4 MB unpacked, 122
+ * files). 1.9 MB of the packed size and 6 MB unpacked are render's and check's own bundles and
+ * their V8 code caches (generator/cli/code-cache.ts); a cache compresses little.
  */
-const BUDGET = { packed: 2 * 1024 * 1024, unpacked: 7 * 1024 * 1024, files: 200 };
+const BUDGET = { packed: 3 * 1024 * 1024, unpacked: 10 * 1024 * 1024, files: 200 };
 /** Scripts npm runs when the package is installed (or, for prepare, installed from git). */
 const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"];
 
