@@ -4,7 +4,7 @@
  * standard error.
  */
 import { spawnSync } from "node:child_process";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { expectLongRun, LONG_RUN_SPEC_BYTES, tuneV8, V8_TUNING } from "../generator/cli/v8-tuning.js";
 import { slipway, tempDir } from "./support/cli.js";
 import { scaleSpec, writeScaleSpec } from "../scripts/scale-spec.mjs";
@@ -13,6 +13,22 @@ it("sets no flag on a V8 it was not measured on, and then none for a long run ei
   expect(tuneV8("99.1.0")).toEqual([]);
   expect(tuneV8("")).toEqual([]);
   expect(expectLongRun(10 * LONG_RUN_SPEC_BYTES)).toEqual([]);
+});
+
+it("a bundle's own copy of the module sees the start flags another copy set (bin sets them; render and check run from bundles)", async () => {
+  const set: string[] = [];
+  const record = (flag: string) => void set.push(flag);
+  const major = Object.keys(V8_TUNING)[0]!;
+  expect(tuneV8(`${major}.0.0`, record)).toEqual(V8_TUNING[major]!.start);
+  vi.resetModules();
+  const other = await import("../generator/cli/v8-tuning.js");
+  expect(other.expectLongRun).not.toBe(expectLongRun);
+  expect(other.expectLongRun(LONG_RUN_SPEC_BYTES, record)).toEqual([]);
+  expect(other.expectLongRun(2 * LONG_RUN_SPEC_BYTES, record)).toEqual(V8_TUNING[major]!.long);
+  expect(set).toEqual([...V8_TUNING[major]!.start, ...V8_TUNING[major]!.long]);
+  // Once: a second large input sets nothing more, from either copy.
+  expect(other.expectLongRun(2 * LONG_RUN_SPEC_BYTES, record)).toEqual([]);
+  expect(expectLongRun(2 * LONG_RUN_SPEC_BYTES, record)).toEqual([]);
 });
 
 it("every flag of the running V8's entry is one V8 accepts (node refuses an unknown one)", () => {

@@ -43,22 +43,28 @@ export const V8_TUNING: Readonly<Record<string, Tuning>> = {
 /** A spec larger than this (a 50-node spec is 35 KB) makes a run where optimizing pays. */
 export const LONG_RUN_SPEC_BYTES = 32 * 1024;
 
-let active: Tuning | undefined;
+type SetFlag = (flag: string) => void;
+
+// The tuning in effect is kept on the global object, not in this module: `bin` sets the start flags
+// from its copy of this module, and `render` and `check` run from bundles of their own
+// (code-cache.ts) holding another copy, whose expectLongRun must see them.
+const ACTIVE = Symbol.for("slipway.v8-tuning.active");
+const state = globalThis as { [ACTIVE]?: Tuning | undefined };
 
 /** Sets the start flags for this V8 (none on another); returns them. */
-export function tuneV8(v8Version: string = process.versions.v8): readonly string[] {
+export function tuneV8(v8Version: string = process.versions.v8, setFlag: SetFlag = setFlagsFromString): readonly string[] {
   const tuning = V8_TUNING[v8Version.split(".")[0] ?? ""];
   if (!tuning) return [];
-  for (const flag of tuning.start) setFlagsFromString(flag);
-  active = tuning;
+  for (const flag of tuning.start) setFlag(flag);
+  state[ACTIVE] = tuning;
   return tuning.start;
 }
 
 /** A command's input is `bytes` of spec: for a large one, the optimizing compiler comes back. Returns the flags set. */
-export function expectLongRun(bytes: number): readonly string[] {
+export function expectLongRun(bytes: number, setFlag: SetFlag = setFlagsFromString): readonly string[] {
+  const active = state[ACTIVE];
   if (!active || bytes <= LONG_RUN_SPEC_BYTES) return [];
-  const { long } = active;
-  for (const flag of long) setFlagsFromString(flag);
-  active = undefined;
-  return long;
+  for (const flag of active.long) setFlag(flag);
+  state[ACTIVE] = undefined;
+  return active.long;
 }
