@@ -70,7 +70,8 @@ export function formatPath(segments: readonly (string | number)[]): string {
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out ? `.${s}` : s;
-    else out += `[${JSON.stringify(s)}]`;
+    // JSON escapes C0 controls; C1 controls and U+2028/U+2029 would break the line as well.
+    else out += `[${JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}]`;
   }
   return out;
 }

@@ -10,7 +10,7 @@
  * is then also a second implementation's reading of what the first one wrote.
  */
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, parseEvents, YAML11_SCHEMA, YAMLException, type Event } from "js-yaml";
-import { Document, parseAllDocuments, parseDocument, stringify, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
+import { Document, parseAllDocuments, parseDocument, stringify, visit, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 
 export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.2",
@@ -39,7 +39,46 @@ export function toYamlText(value: unknown): string {
   const doc = new Document(value, { ...stringifyOptions, version: "1.1" });
   // Serialising with the 1.1 schema makes yaml quote every string a 1.1 reader would retype
   // (`no`, `on`, `0644`, `1_000`), which 1.2 serialising would leave plain; output stays valid 1.2.
-  return ensureNewline(doc.toString(stringifyOptions));
+  if (!hasStringToForce(value)) return ensureNewline(doc.toString(stringifyOptions));
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === "string" && mustDoubleQuote(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  // Every string holding such a character is now double-quoted, so each one in the text is inside
+  // a double-quoted scalar, where an escape is what it means.
+  return ensureNewline(escapeYaml11Unsafe(doc.toString(stringifyOptions)));
+}
+
+/**
+ * Characters YAML 1.2 writers (the yaml library, JSON.stringify) leave raw that YAML 1.1 readers do
+ * not take raw: PyYAML (cloud-init) refuses C1 controls and U+FFFE/U+FFFF in a file (its Reader's
+ * NON_PRINTABLE), and PyYAML and Go's yaml.v2 read U+0085, U+2028 and U+2029 as line breaks.
+ */
+const YAML11_UNSAFE = /[\u0080-\u009f\u2028\u2029\ufffe\uffff]/;
+const YAML11_UNSAFE_ALL = new RegExp(YAML11_UNSAFE.source, "g");
+
+/**
+ * Plain strings that the 1.1 schema leaves plain but YAML 1.2 or Go's yaml.v2 (strconv with base
+ * 0, underscores dropped) read as numbers: `0o12`, `+0o7`, `0O7`, `0o_7`, `0b_1`, `0x_1f`.
+ */
+const GO_NUMBER = /^[-+]?0(?:[oO][0-7_]*|[bB][01_]*|[xX][0-9a-fA-F_]*)$/;
+
+function mustDoubleQuote(s: string): boolean {
+  return YAML11_UNSAFE.test(s) || GO_NUMBER.test(s);
+}
+
+function hasStringToForce(v: unknown, depth = 0): boolean {
+  if (typeof v === "string") return mustDoubleQuote(v);
+  if (v === null || typeof v !== "object" || depth > 200) return false;
+  if (Array.isArray(v)) return v.some((x) => hasStringToForce(x, depth + 1));
+  for (const [k, x] of Object.entries(v)) if (mustDoubleQuote(k) || hasStringToForce(x, depth + 1)) return true;
+  return false;
+}
+
+/** A double-quoted (JSON) scalar's text with the characters of {@link YAML11_UNSAFE} as `\uXXXX` escapes. */
+export function escapeYaml11Unsafe(text: string): string {
+  return text.replace(YAML11_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function ensureNewline(text: string): string {

@@ -69,6 +69,11 @@ const HOSTILE: readonly string[] = [
   "esc\u001b[31mred",
   "__proto__",
   "constructor",
+  // Strings only a YAML 1.2 writer takes as plain text: Go's yaml.v2 reads a number, PyYAML a line break.
+  "0o12",
+  "-0O7",
+  "line\u2028separator",
+  "next\u0085line",
 ];
 
 const label = (h: string): string => {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { HelperDelegate, HelperOptions } from "handlebars";
-import { toYamlText } from "../yaml.js";
+import { escapeYaml11Unsafe, toYamlText } from "../yaml.js";
 
 class TemplateValueError extends Error {}
 
@@ -15,7 +15,7 @@ function need(name: string, v: unknown): void {
 /** A YAML double-quoted scalar (JSON string syntax is valid YAML); numbers and booleans as strings. */
 export function quote(v: unknown): string {
   need("quote", v);
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return escapeYaml11Unsafe(JSON.stringify(v));
   if (typeof v === "number" || typeof v === "boolean") return JSON.stringify(String(v));
   throw new TemplateValueError(`template helper quote: expected a scalar, got ${v === null ? "null" : typeof v}`);
 }

@@ -10,6 +10,7 @@ import type { LoadedSpec } from "./load.js";
 import { locate, pointerSegments } from "./locate.js";
 import { clusterSchema, deref, schemaAt, type JsonSchema } from "./schema.js";
 import { closest } from "./suggest.js";
+import { escapeYaml11Unsafe } from "../yaml.js";
 
 /**
  * Validates the loaded spec; returns diagnostics (empty when valid). The validator is compiled at
@@ -280,7 +281,9 @@ function firstSentence(d: string | undefined): string {
 }
 
 function shortValue(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // JSON escapes C0 controls; a message is one line in a terminal or CI log, so C1 controls and
+  // U+2028/U+2029 are escaped as well.
+  const s = escapeYaml11Unsafe(JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
 }
 

@@ -50,7 +50,7 @@ export function ruleContext(spec: ClusterSpec, loaded: LoadedSpec, facts: { prev
  */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   // Quoted parts pair up left to right ("a" ... "b"): shorten only what is inside a pair.
   return escaped.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => (inner.length > 60 ? `"${inner.slice(0, 57)}..."` : whole));
 }

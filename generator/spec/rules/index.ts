@@ -18,9 +18,11 @@ import { noSshKeys, placeholderRepoUrl } from "./placeholders.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
 import { certManagerAcme, certManagerCrdsKept } from "./cert-manager.js";
+import { yaml11Characters } from "./characters.js";
 import { etcdAlertNeedsPrivateMetrics } from "./node-alerts.js";
 
 export const RULES: readonly Rule[] = [
+  yaml11Characters,
   uniqueNodeNames,
   uniqueNodeAddresses,
   atLeastOneServer,
