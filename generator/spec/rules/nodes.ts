@@ -10,12 +10,58 @@ export const uniqueNodeAddresses: Rule = ({ spec, problem }) => {
   const seen = new Map<string, string>();
   spec.spec.nodes.forEach((n, i) => {
     for (const field of ["address", "privateAddress"] as const) {
-      const a = n[field];
-      if (!a) continue;
+      const written = n[field];
+      if (!written) continue;
+      const a = canonicalAddress(written);
       const prev = seen.get(a);
-      if (prev) out.push(problem("SW-NODE-DUPLICATE-ADDRESS", ["spec", "nodes", i, field], `address ${a} is already used by ${prev}`, "Every node needs its own addresses; check for a copy-paste slip."));
+      if (prev) out.push(problem("SW-NODE-DUPLICATE-ADDRESS", ["spec", "nodes", i, field], `address ${written} is already used by ${prev}`, "Every node needs its own addresses; check for a copy-paste slip."));
       else seen.set(a, `spec.nodes[${i}].${field}`);
     }
+  });
+  return out;
+};
+
+/** One spelling per address: IPv6 as the URL standard writes it (`2001:DB8:0:0::11` is `2001:db8::11`). */
+function canonicalAddress(a: string): string {
+  if (!a.includes(":")) return a;
+  try {
+    return new URL(`http://[${a}]/`).hostname;
+  } catch {
+    return a.toLowerCase();
+  }
+}
+
+/**
+ * Label keys Kubernetes and K3s own on a Node: the kubelet sets `kubernetes.io/hostname` and the
+ * `node.kubernetes.io/` ones, K3s `node-role.kubernetes.io/control-plane`, `etcd` and `master`;
+ * Slipway pins volumes to `kubernetes.io/hostname` and picks servers for its upgrade Plans by
+ * `node-role.kubernetes.io/control-plane`. A role of one's own (`node-role.kubernetes.io/worker`)
+ * is fine.
+ */
+function reservedLabel(key: string): boolean {
+  const slash = key.indexOf("/");
+  if (slash < 0) return false;
+  const prefix = key.slice(0, slash);
+  if (prefix === "node-role.kubernetes.io") return ["control-plane", "master", "etcd"].includes(key.slice(slash + 1));
+  return /(^|\.)(kubernetes\.io|k8s\.io|k3s\.io)$/.test(prefix);
+}
+
+/** Taint keys the node lifecycle controller sets and removes by itself (node.kubernetes.io/not-ready, unschedulable, ...). */
+function reservedTaint(taint: string): boolean {
+  return /^(node\.kubernetes\.io|node\.cloudprovider\.kubernetes\.io)\//.test(taint);
+}
+
+export const ownLabelsAndTaints: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  spec.spec.nodes.forEach((n, i) => {
+    for (const key of Object.keys(n.labels ?? {})) {
+      if (reservedLabel(key)) {
+        out.push(problem("SW-NODE-RESERVED-LABEL", ["spec", "nodes", i, "labels", key], `label ${key} belongs to Kubernetes or K3s: set here, it would mislead the scheduler and Slipway's own Plans (volumes are pinned by kubernetes.io/hostname, servers found by node-role.kubernetes.io/control-plane)`, "Use a key under a domain of your own (example.com/tier) or an unprefixed one (tier); a role of your own can be node-role.kubernetes.io/<role>.", { key: true }));
+      }
+    }
+    (n.taints ?? []).forEach((t, j) => {
+      if (reservedTaint(t)) out.push(problem("SW-NODE-RESERVED-TAINT", ["spec", "nodes", i, "taints", j], `taint ${t} belongs to the node lifecycle controller, which sets and removes it by itself`, "Use a key of your own (dedicated=ops:NoSchedule), or node-role.kubernetes.io/control-plane:NoSchedule to keep workloads off servers."));
+    });
   });
   return out;
 };
