@@ -271,10 +271,14 @@ describe("the rendered prober config, run by the rendered script", () => {
       const port = await freePort(hosts);
       const nodes = hosts.map((h) => new TcpNode(h, port));
       await Promise.all(nodes.map((n) => n.start()));
-      const loopback = ["  nodes:", ...hosts.map((h, i) => `    - {name: node-${i + 1}, role: server, address: ${h}}`)].join("\n");
+      // A spec refuses loopback node addresses (SW-NODE-ADDRESS-UNUSABLE): render with documentation
+      // addresses, then point the rendered config at the test's loopback nodes.
+      const published = hosts.map((_, i) => `192.0.2.${11 + i}`);
+      const toLoopback = (text: string) => published.reduce((t, a, i) => t.replaceAll(a, hosts[i]!), text);
+      const nodeList = ["  nodes:", ...published.map((a, i) => `    - {name: node-${i + 1}, role: server, address: ${a}}`)].join("\n");
       const r = await renderOk(
         spec(
-          loopback,
+          nodeList,
           failover(
             "zone: failover.test",
             "records:",
@@ -293,9 +297,10 @@ describe("the rendered prober config, run by the rendered script", () => {
       const data = configData(r);
       const dir = tempDir("rendered-prober");
       writeFileSync(join(dir, "prober.sh"), data["prober.sh"]!);
-      writeFileSync(join(dir, "prober.conf"), data["prober.conf"]!);
+      for (const a of published) expect(data["prober.conf"]).toContain(a);
+      writeFileSync(join(dir, "prober.conf"), toLoopback(data["prober.conf"]!));
       const env: Record<string, string> = {};
-      for (const e of daemonSet(r).spec.template.spec.containers[1].env as Obj[]) env[e.name] = e.value;
+      for (const e of daemonSet(r).spec.template.spec.containers[1].env as Obj[]) env[e.name] = typeof e.value === "string" ? toLoopback(e.value) : e.value;
       // Only the paths move: the pod's mounts are the test's temp dir.
       const child = startTracked("busybox", ["sh", join(dir, "prober.sh")], { ...env, CONFIG: join(dir, "prober.conf"), ZONE_DIR: dir, PATH: busyboxPath() });
       let output = "";

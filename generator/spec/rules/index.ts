@@ -13,7 +13,7 @@ import { tenantNamespaces } from "./isolation.js";
 import { NETWORK_POLICY_RULES } from "./network-policy.js";
 import { k3sArgValueShapes, k3sFlagTableVersion, knownK3sArgs } from "./k3s-arg-flags.js";
 import { reservedK3sArgs } from "./k3s-args.js";
-import { atLeastOneServer, oddServers, oneClusterInit, ownLabelsAndTaints, uniqueNodeAddresses, uniqueNodeNames } from "./nodes.js";
+import { atLeastOneServer, oddServers, oneClusterInit, ownLabelsAndTaints, uniqueNodeAddresses, uniqueNodeNames, usableNodeAddresses } from "./nodes.js";
 import { noSshKeys, placeholderRepoUrl } from "./placeholders.js";
 import { monitoringVolumes, uniqueVolumes, volumeNodes, volumePaths } from "./storage.js";
 import { bundledTraefikNotDisabled, traefikAcmeVolume } from "./traefik.js";
@@ -26,6 +26,7 @@ export const RULES: readonly Rule[] = [
   uniqueNodeNames,
   uniqueNodeAddresses,
   ownLabelsAndTaints,
+  usableNodeAddresses,
   atLeastOneServer,
   oneClusterInit,
   oddServers,

@@ -32,6 +32,32 @@ function canonicalAddress(a: string): string {
 }
 
 /**
+ * Why an address cannot be a node's, or undefined: the unspecified address, loopback, multicast or
+ * broadcast. K3s would advertise it as the node's IP, and the DNS failover, the firewall's node
+ * sets and the join URL would all point at it.
+ */
+function unusableAddress(a: string): string | undefined {
+  const c = canonicalAddress(a);
+  if (c === "0.0.0.0" || c === "[::]") return "the unspecified address";
+  if (/^127\./.test(c) || c === "[::1]") return "a loopback address";
+  if (/^(22[4-9]|23[0-9])\./.test(c) || /^\[ff/.test(c)) return "a multicast address";
+  if (c === "255.255.255.255") return "the broadcast address";
+  return undefined;
+}
+
+export const usableNodeAddresses: Rule = ({ spec, problem }) => {
+  const out: Diagnostic[] = [];
+  spec.spec.nodes.forEach((n, i) => {
+    for (const field of ["address", "privateAddress"] as const) {
+      const a = n[field];
+      const why = a ? unusableAddress(a) : undefined;
+      if (why) out.push(problem("SW-NODE-ADDRESS-UNUSABLE", ["spec", "nodes", i, field], `${a} is ${why}: no other node, and no client, can reach node ${n.name} there`, "Use the address the provider gave the node (its public IPv4 or IPv6, or its address on the private network)."));
+    }
+  });
+  return out;
+};
+
+/**
  * Label keys Kubernetes and K3s own on a Node: the kubelet sets `kubernetes.io/hostname` and the
  * `node.kubernetes.io/` ones, K3s `node-role.kubernetes.io/control-plane`, `etcd` and `master`;
  * Slipway pins volumes to `kubernetes.io/hostname` and picks servers for its upgrade Plans by
