@@ -2,6 +2,8 @@
  * The one problem type. Every stage reports user mistakes as diagnostics (collected, never thrown);
  * only bugs throw. A diagnostic knows where it points so the CLI can print `file:line:col`.
  */
+import { escapeYaml11Unsafe } from "./yaml11-characters.js";
+
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
@@ -71,7 +73,7 @@ export function formatPath(segments: readonly (string | number)[]): string {
     if (typeof s === "number") out += `[${s}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out ? `.${s}` : s;
     // JSON escapes C0 controls; C1 controls and U+2028/U+2029 would break the line as well.
-    else out += `[${JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}]`;
+    else out += `[${escapeYaml11Unsafe(JSON.stringify(s))}]`;
   }
   return out;
 }

@@ -10,6 +10,7 @@
  * is then also a second implementation's reading of what the first one wrote.
  */
 import { CORE_SCHEMA, constructFromEvents, EVENT_ID, parseEvents, YAML11_SCHEMA, YAMLException, type Event } from "js-yaml";
+import { escapeYaml11Unsafe, YAML11_UNSAFE } from "./yaml11-characters.js";
 import { Document, parseAllDocuments, parseDocument, stringify, visit, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 
 export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
@@ -51,14 +52,6 @@ export function toYamlText(value: unknown): string {
 }
 
 /**
- * Characters YAML 1.2 writers (the yaml library, JSON.stringify) leave raw that YAML 1.1 readers do
- * not take raw: PyYAML (cloud-init) refuses C1 controls and U+FFFE/U+FFFF in a file (its Reader's
- * NON_PRINTABLE), and PyYAML and Go's yaml.v2 read U+0085, U+2028 and U+2029 as line breaks.
- */
-const YAML11_UNSAFE = /[\u0080-\u009f\u2028\u2029\ufffe\uffff]/;
-const YAML11_UNSAFE_ALL = new RegExp(YAML11_UNSAFE.source, "g");
-
-/**
  * Plain strings that the 1.1 schema leaves plain but YAML 1.2 or Go's yaml.v2 (strconv with base
  * 0, underscores dropped) read as numbers: `0o12`, `+0o7`, `0O7`, `0o_7`, `0b_1`, `0x_1f`.
  */
@@ -74,11 +67,6 @@ function hasStringToForce(v: unknown, depth = 0): boolean {
   if (Array.isArray(v)) return v.some((x) => hasStringToForce(x, depth + 1));
   for (const [k, x] of Object.entries(v)) if (mustDoubleQuote(k) || hasStringToForce(x, depth + 1)) return true;
   return false;
-}
-
-/** A double-quoted (JSON) scalar's text with the characters of {@link YAML11_UNSAFE} as `\uXXXX` escapes. */
-export function escapeYaml11Unsafe(text: string): string {
-  return text.replace(YAML11_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function ensureNewline(text: string): string {

@@ -1,11 +1,11 @@
 /**
- * `render` runs from a CommonJS bundle of only what it needs (dist/render.cjs), compiled with a V8
- * code cache made at build time (dist/render.cache): V8 then skips parsing and compiling the
- * bundle's functions, which was a third of a render's time after Node's own start. Node 20 has no
- * code cache for ES modules (module.enableCompileCache is Node 22), hence a script run through
- * node:vm. Measured on the largest example (15 interleaved rounds, 2 cores): 159 ms instead of
- * 214 (node -e 0: 55 ms), peak RSS 53.8 MiB instead of 54.2. The same bundle without its cache was
- * 203 ms: the cache is the gain, the bundle alone is not.
+ * `render` and `check` run from CommonJS bundles of only what each needs (dist/<name>.cjs),
+ * compiled with a V8 code cache made at build time (dist/<name>.cache): V8 then skips parsing and
+ * compiling the bundle's functions, which was a third of a render's time after Node's own start.
+ * Node 20 has no code cache for ES modules (module.enableCompileCache is Node 22), hence a script
+ * run through node:vm. Measured on the largest example (15 interleaved rounds, 2 cores): render
+ * 160 ms instead of 201 without its cache, check --tree 164 instead of 206 (node -e 0: 54 ms); peak
+ * RSS of render 53.7 MiB (54.2 from the modules), of check --tree 55.5 (53.8).
  *
  * V8 checks a cache against its own version, its flags and the source's length, not the source's
  * content, so the build stamps both files with the bundle's SHA-256 and a cache is used only with

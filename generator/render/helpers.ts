@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { HelperDelegate, HelperOptions } from "handlebars";
-import { escapeYaml11Unsafe, toYamlText } from "../yaml.js";
+import { toYamlText } from "../yaml.js";
+import { escapeYaml11Unsafe } from "../yaml11-characters.js";
 
 class TemplateValueError extends Error {}
 

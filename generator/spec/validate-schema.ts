@@ -10,7 +10,7 @@ import type { LoadedSpec } from "./load.js";
 import { locate, pointerSegments } from "./locate.js";
 import { clusterSchema, deref, schemaAt, type JsonSchema } from "./schema.js";
 import { closest } from "./suggest.js";
-import { escapeYaml11Unsafe } from "../yaml.js";
+import { escapeYaml11Unsafe } from "../yaml11-characters.js";
 
 /**
  * Validates the loaded spec; returns diagnostics (empty when valid). The validator is compiled at

@@ -5,9 +5,8 @@
  * block scalars of the nodes' user-data, where no escape exists, so the spec is refused instead;
  * they are invisible in most editors, hence the code point in the message.
  */
+import { YAML11_UNSAFE as UNSAFE } from "../../yaml11-characters.js";
 import type { Rule, Segments } from "./context.js";
-
-const UNSAFE = /[\u0080-\u009f\u2028\u2029\ufffe\uffff]/;
 
 const NAMES: Record<number, string> = { 0x85: "NEXT LINE", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR" };
 
